@@ -1,0 +1,46 @@
+# bun-parity: every recipe is a thin call of `bun verify ...` or the test runner.
+# The logic lives in verify/; CI (the Dagger module) runs these same recipes.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+export PATH := justfile_directory() + "/node_modules/.bin:" + env_var("PATH")
+
+# List the recipes
+default:
+    @just --list
+
+# Build one target from targets.json into dist/ (e.g. `just build linux-x64`)
+build TARGET:
+    bun verify build --target {{TARGET}}
+
+# Build every target in targets.json into dist/, with SHA256SUMS and manifest.json
+build-all:
+    bun verify build
+
+# Run the test suite (vitest, real builds)
+test:
+    vitest run
+
+# Lint: ESLint and the TypeScript type check
+lint: typecheck
+    eslint .
+
+# Type-check the whole project with tsc
+typecheck:
+    tsc --noEmit
+
+# Prove the native build equals the reference build, bit for bit
+parity *ARGS:
+    bun verify parity {{ARGS}}
+
+# Run the smoke cases from targets.json on every artifact this host can execute
+smoke *ARGS:
+    bun verify smoke {{ARGS}}
+
+# Security scan: secrets, leaks inside the artifacts, supply chain, audit
+security *ARGS:
+    bun verify security {{ARGS}}
+
+# Remove build outputs
+clean:
+    rm -rf dist

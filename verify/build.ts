@@ -1,0 +1,275 @@
+// Run a BuildPlan natively (issue 2, point 5): targets in parallel (bounded by p-limit),
+// each executable staged privately then renamed into place, SHA256SUMS and manifest.json
+// rewritten atomically after every target, and unchanged targets reused.
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import pLimit from "p-limit";
+import {
+  type Manifest,
+  type ManifestTarget,
+  HashPool,
+  MANIFEST_FILE,
+  readManifest,
+  sha256Hex,
+  stableJson,
+  writeDistIndex,
+  writeFileAtomic,
+} from "./digest.ts";
+import { UsageError } from "./errors.ts";
+import { bundledPackages, hashInputFiles, inputDigest, inputFiles, metafileInputs } from "./inputs.ts";
+import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, portableArgv } from "./plan.ts";
+import { type Compiler, type ToolchainLock, ensureRuntime, lockEntryFor } from "./toolchain.ts";
+import { TOOL_NAME, TOOL_VERSION } from "./version.ts";
+
+export type BuildEvent =
+  | { type: "queued"; target: string }
+  | { type: "reused"; target: string; entry: ManifestTarget }
+  | { type: "runtime"; target: string; fetching: boolean }
+  | { type: "compiling"; target: string }
+  | { type: "post-processing"; target: string; step: string }
+  | { type: "hashing"; target: string }
+  | { type: "done"; target: string; entry: ManifestTarget }
+  | { type: "failed"; target: string; error: string };
+
+export interface TargetOutcome {
+  id: string;
+  status: "built" | "reused" | "failed";
+  entry?: ManifestTarget;
+  /** Compiler output or error message when failed. */
+  error?: string;
+}
+
+export interface BuildResult {
+  outDir: string;
+  manifest: Manifest;
+  outcomes: TargetOutcome[];
+  durationMs: number;
+}
+
+/** A step run on the staged executable before it is hashed (e.g. ad-hoc re-signing of darwin output). */
+export type PostProcess = (plan: TargetPlan, stagedFile: string) => Promise<{ adhocSigned?: boolean } | undefined>;
+
+export interface BuildOptions {
+  compiler: Compiler;
+  lock: ToolchainLock | undefined;
+  cacheDir: string;
+  force?: boolean;
+  concurrency?: number;
+  onEvent?: (event: BuildEvent) => void;
+  postProcess?: PostProcess;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Per output folder, the module list of each target's last build: what to re-hash to decide reuse. */
+interface BuildState {
+  targets: Record<string, { modules: string[] }>;
+}
+
+export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<BuildResult> {
+  const started = performance.now();
+  const emit = options.onEvent ?? (() => {});
+  const env = options.env ?? process.env;
+  // Validate every lock entry before any work, so a missing pin is a usage error, not a half build.
+  const locked = new Map(plan.targets.map((t) => [t.target.id, lockEntryFor(options.lock, plan.projectDir, t.runtime)]));
+  await mkdir(plan.outDir, { recursive: true });
+
+  const manifestPath = path.join(plan.outDir, MANIFEST_FILE);
+  let previous: Manifest | undefined;
+  try {
+    previous = await readManifest(manifestPath);
+  } catch {
+    previous = undefined; // An unreadable manifest only means nothing can be reused.
+  }
+  const statePath = buildStatePath(options.cacheDir, plan.outDir);
+  const state = readBuildState(statePath);
+  const entries = new Map<string, ManifestTarget>();
+  const plannedIds = new Set(plan.targets.map((t) => t.target.id));
+  for (const entry of previous?.targets ?? []) {
+    // Entries of targets outside this run stay listed (a `--target` build touches only its own).
+    if (existsSync(path.join(plan.outDir, entry.file))) entries.set(entry.id, entry);
+  }
+
+  const pool = new HashPool();
+  const inputHashes = new Map<string, [string, string][]>();
+  const hashInputs = (modules: string[]): [string, string][] => {
+    const files = inputFiles(plan.projectDir, modules);
+    const key = files.join("\n");
+    let hashed = inputHashes.get(key);
+    if (!hashed) inputHashes.set(key, (hashed = hashInputFiles(plan.projectDir, files)));
+    return hashed;
+  };
+  const digestFor = (t: TargetPlan, runtimeSha256: string, modules: string[]) =>
+    inputDigest({
+      toolVersion: TOOL_VERSION,
+      bunVersion: plan.bunVersion,
+      bunTarget: t.target.bunTarget,
+      runtimeSha256,
+      argv: portableArgv(t, plan.outDir),
+      env: t.env,
+      inputs: hashInputs(modules),
+    });
+
+  const baseManifest = (): Manifest => ({
+    schemaVersion: 1,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    bun: plan.bunVersion,
+    name: plan.name,
+    inputDigest: "",
+    targets: [...entries.values()],
+  });
+  // Index writes are serialized; each one lists only files that are complete and match.
+  let indexWrites: Promise<void> = Promise.resolve();
+  const writeIndex = () => (indexWrites = indexWrites.then(() => writeDistIndex(plan.outDir, baseManifest())));
+
+  try {
+    // 1. Which targets can be reused as they are?
+    const toBuild: TargetPlan[] = [];
+    const outcomes = new Map<string, TargetOutcome>();
+    await Promise.all(
+      plan.targets.map(async (t) => {
+        emit({ type: "queued", target: t.target.id });
+        const reused = options.force ? undefined : await reusable(t);
+        if (reused) {
+          outcomes.set(t.target.id, { id: t.target.id, status: "reused", entry: reused });
+          emit({ type: "reused", target: t.target.id, entry: reused });
+        } else {
+          toBuild.push(t);
+        }
+      }),
+    );
+    async function reusable(t: TargetPlan): Promise<ManifestTarget | undefined> {
+      const entry = previous?.targets.find((e) => e.id === t.target.id);
+      const modules = state.targets[t.target.id]?.modules;
+      const lockEntry = locked.get(t.target.id)!;
+      if (!entry || !modules || entry.file !== t.outputFile || entry.runtime.sha256 !== lockEntry.sha256) return undefined;
+      const file = path.join(plan.outDir, entry.file);
+      if (!existsSync(file)) return undefined;
+      if (digestFor(t, lockEntry.sha256, modules) !== entry.inputDigest) return undefined;
+      const digest = await pool.hash(file);
+      return digest.sha256 === entry.sha256 && digest.bytes === entry.bytes ? entry : undefined;
+    }
+
+    // 2. Unlist what is about to be replaced, before touching any file.
+    if (toBuild.some((t) => entries.has(t.target.id)) || (previous && previous.targets.some((e) => !entries.has(e.id)))) {
+      for (const t of toBuild) entries.delete(t.target.id);
+      await writeIndex();
+    }
+
+    // 3. Build.
+    const limit = pLimit(Math.max(1, options.concurrency ?? defaultConcurrency()));
+    await Promise.all(
+      toBuild.map((t) =>
+        limit(async () => {
+          const id = t.target.id;
+          const targetStarted = performance.now();
+          try {
+            const lockEntry = locked.get(id)!;
+            emit({ type: "runtime", target: id, fetching: !existsSync(t.runtimePath) });
+            await ensureRuntime(t.runtime, lockEntry, options.cacheDir, plan.projectDir);
+            await rm(t.stagingDir, { recursive: true, force: true });
+            await mkdir(t.stagingDir, { recursive: true });
+            emit({ type: "compiling", target: id });
+            const run = await execa(options.compiler.path, t.argv, {
+              cwd: t.cwd,
+              env: compilerEnvironment(t, env),
+              extendEnv: false,
+              all: true,
+              reject: false,
+            });
+            if (run.exitCode !== 0 || !existsSync(t.stagedFile)) {
+              throw new CompileError(
+                `bun build exited with ${run.exitCode ?? run.signal}${existsSync(t.stagedFile) ? "" : " and wrote no executable"}:\n${(run.all ?? "").trim()}`,
+              );
+            }
+            const extra = options.postProcess ? await options.postProcess(t, t.stagedFile) : undefined;
+            const modules = metafileInputs(await readFile(t.metafile, "utf8"));
+            emit({ type: "hashing", target: id });
+            const digest = await pool.hash(t.stagedFile);
+            const entry: ManifestTarget = {
+              id,
+              os: t.target.os,
+              arch: t.target.arch,
+              libc: t.target.libc,
+              bunTarget: t.target.bunTarget,
+              file: t.outputFile,
+              bytes: digest.bytes,
+              sha256: digest.sha256,
+              inputDigest: digestFor(t, lockEntry.sha256, modules),
+              runtime: { package: t.runtime.name, version: t.runtime.version, sha256: lockEntry.sha256 },
+              packages: bundledPackages(plan.projectDir, modules),
+              durationMs: Math.round(performance.now() - targetStarted),
+            };
+            if (extra?.adhocSigned) entry.adhocSigned = true;
+            await rename(t.stagedFile, path.join(plan.outDir, t.outputFile));
+            entries.set(id, entry);
+            state.targets[id] = { modules };
+            await writeIndex();
+            outcomes.set(id, { id, status: "built", entry });
+            emit({ type: "done", target: id, entry });
+          } catch (error) {
+            const message = error instanceof CompileError ? error.message : describeError(error);
+            outcomes.set(id, { id, status: "failed", error: message });
+            emit({ type: "failed", target: id, error: message });
+            if (!(error instanceof CompileError) && isFatal(error)) throw error;
+          } finally {
+            await rm(t.stagingDir, { recursive: true, force: true });
+          }
+        }),
+      ),
+    );
+    await indexWrites;
+    await writeIndex();
+    await indexWrites;
+    await rmdir(path.join(plan.outDir, STAGING_FOLDER)).catch(() => {});
+    await writeBuildState(statePath, state);
+
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
+    return {
+      outDir: plan.outDir,
+      manifest,
+      outcomes: plan.targets.map((t) => outcomes.get(t.target.id)!),
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+class CompileError extends Error {}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message + (error instanceof UsageError && error.fix ? `\n${error.fix}` : "");
+  return String(error);
+}
+
+/** Usage errors (bad lock, npm missing) stop the whole build; a compile failure stops only its target. */
+function isFatal(error: unknown): boolean {
+  return error instanceof UsageError;
+}
+
+/** One compile per core: each `bun build --compile` is mostly single-threaded bundling plus a 100 MB write. */
+export function defaultConcurrency(): number {
+  return Math.max(1, availableParallelism());
+}
+
+function buildStatePath(cacheDir: string, outDir: string): string {
+  return path.join(cacheDir, "build-state", `${sha256Hex(path.resolve(outDir)).slice(0, 16)}.json`);
+}
+
+function readBuildState(file: string): BuildState {
+  try {
+    const state = JSON.parse(readFileSync(file, "utf8")) as BuildState;
+    if (state && typeof state.targets === "object") return state;
+  } catch {
+    // No state yet: nothing can be reused, everything is built.
+  }
+  return { targets: {} };
+}
+
+async function writeBuildState(file: string, state: BuildState): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, stableJson(state));
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env bun
+// The bun-parity command line: commands and flags only; the work is in the modules they call.
+// Exit codes: 0 all good, 1 a check failed, 2 bad usage or bad input.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { CheckFailed, UsageError } from "./errors.ts";
+import type { Io } from "./commands/context.ts";
+import { TOOL_NAME, TOOL_VERSION } from "./version.ts";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+// parseArgs checks each value against the command's options; run() reads them with that shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Values = Record<string, any>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  details: string;
+  options: Options;
+  positionals?: boolean;
+  run(io: Io, values: Values, positionals: string[]): Promise<number>;
+}
+
+const config = { config: { type: "string" } } as const satisfies Options;
+const json = { json: { type: "boolean" } } as const satisfies Options;
+const targetFlag = { target: { type: "string", multiple: true } } as const satisfies Options;
+
+const COMMANDS: Record<string, Command> = {
+  build: {
+    summary: "Compile every target in targets.json; write SHA256SUMS and manifest.json",
+    usage: "build [--target id ...] [--out dir] [--force] [--jobs n] [--json] [--config file]",
+    details: `Runs the plan (see \`plan\`) in parallel, one compile per core. Each executable is written to a
+private staging folder and renamed into place; SHA256SUMS and manifest.json are rewritten atomically
+after every target, so they never list a file that does not match. Targets whose inputs (sources read
+by the bundler, lockfile, targets.json, Bun version, runtime digest) are unchanged are reused after
+their hash is checked; --force rebuilds them. Foreign runtimes come from the pinned toolchain (see
+\`toolchain\`). A failed target prints its compiler output and makes the command exit 1; the other
+targets still finish.`,
+    options: { ...config, ...json, ...targetFlag, out: { type: "string" }, force: { type: "boolean" }, jobs: { type: "string" } },
+    run: async (io, v) => (await import("./commands/build.ts")).runBuildCommand(io, v),
+  },
+  plan: {
+    summary: "Print the exact bun argv and environment per target (nothing is run)",
+    usage: "plan [--target id ...] [--out dir] [--json] [--config file]",
+    details: `The plan is computed from targets.json and the pinned Bun: a fixed internal output name (Bun
+embeds it as /$bunfs/root/<name>) renamed to <name>-<id>[.exe], NODE_ENV pinned, BUN_* variables
+removed, .env/bunfig autoload off unless targets.json turns it on, and the runtime passed with
+--compile-executable-path.`,
+    options: { ...config, ...json, ...targetFlag, out: { type: "string" } },
+    run: async (io, v) => (await import("./commands/plan.ts")).runPlan(io, v),
+  },
+  toolchain: {
+    summary: "Show, fetch (--fetch) or re-pin (--update) the Bun target runtimes",
+    usage: "toolchain [--update | --fetch] [--json] [--config file]",
+    details: `Target runtimes are the @oven/bun-<os>-<arch> npm packages of the pinned Bun version, fetched with
+\`npm pack\` (your registry, mirror and proxy settings apply), checked against bun-runtimes.lock.json
+(sha256 of each executable, npm integrity of each tarball) and cached in $BUN_PARITY_CACHE_DIR
+(default ~/.cache/bun-parity). --update fetches them and rewrites the lock (commit it);
+--fetch fills the cache so later builds work offline, and checks every digest.`,
+    options: { ...config, ...json, update: { type: "boolean" }, fetch: { type: "boolean" } },
+    run: async (io, v) => (await import("./commands/toolchain.ts")).runToolchain(io, v),
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: ${TOOL_NAME} <command> [options]   (in a project: bun verify <command>)
+
+Build a Bun CLI for every target, hash it, prove parity, validate every binary.
+
+Commands:
+${lines.join("\n")}
+
+Run \`${TOOL_NAME} <command> --help\` for a command's options.
+Exit codes: 0 all good, 1 a check failed, 2 bad usage or input.
+`;
+}
+
+function commandHelp(name: string, command: Command): string {
+  return `Usage: ${TOOL_NAME} ${command.usage}\n\n${command.summary}.\n\n${command.details}\n`;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    const topic = name === "help" ? rest[0] : undefined;
+    const command = topic ? COMMANDS[topic] : undefined;
+    io.stdout.write(command ? commandHelp(topic!, command) : usage());
+    return 0;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    io.stdout.write(`${TOOL_NAME} ${TOOL_VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`error: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout.write(commandHelp(name, command));
+    return 0;
+  }
+  let values: Values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals ?? false, strict: true }));
+  } catch (error) {
+    io.stderr.write(`error: ${(error as Error).message}\nUsage: ${TOOL_NAME} ${command.usage}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(io, values, positionals);
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+function reportError(io: Io, error: unknown): number {
+  if (error instanceof UsageError) {
+    io.stderr.write(`error: ${error.message}\n${error.fix ? `fix: ${error.fix}\n` : ""}`);
+    return 2;
+  }
+  if (error instanceof CheckFailed) {
+    io.stderr.write(`failed: ${error.message}\n`);
+    return 1;
+  }
+  io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nPlease report this with the command you ran.\n`);
+  return 1;
+}
+
+const isEntry = (import.meta as { main?: boolean }).main ?? (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href);
+if (isEntry) {
+  const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env });
+  process.exitCode = code;
+}

@@ -1,0 +1,134 @@
+// Config -> BuildPlan: the exact `bun build --compile` argv and environment per target
+// (issue 2, point 3). Pure: the same plan drives native builds and the container build.
+import path from "node:path";
+import { runtimePackageFor, type RuntimePackage } from "./bun-targets.ts";
+import type { Config, Target } from "./config.ts";
+
+export interface TargetPlan {
+  target: Target;
+  runtime: RuntimePackage;
+  /** Where the pinned runtime executable is expected (from the toolchain cache). */
+  runtimePath: string;
+  /** Final file name inside outDir: <name>-<id>[.exe]. */
+  outputFile: string;
+  /** Private folder Bun writes into; only the executable leaves it. */
+  stagingDir: string;
+  /** What Bun writes: a fixed basename, because Bun embeds it as /$bunfs/root/<basename>. */
+  stagedFile: string;
+  metafile: string;
+  /** Arguments after `bun`. */
+  argv: string[];
+  /** Variables set for the compiler, overriding the inherited environment. */
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface BuildPlan {
+  projectDir: string;
+  outDir: string;
+  name: string;
+  entrypoint: string;
+  bunVersion: string;
+  targets: TargetPlan[];
+}
+
+export interface PlanOptions {
+  bunVersion: string;
+  /** Absolute path where the pinned runtime for a package lives. */
+  runtimePathFor: (runtime: RuntimePackage) => string;
+  /** Subset of config.targets to plan (default: all). */
+  targets?: Target[];
+  /** Output folder override (--out). */
+  outDir?: string;
+}
+
+/** Staging lives inside outDir so the final rename never crosses a filesystem. */
+export const STAGING_FOLDER = ".bun-parity-staging";
+
+/**
+ * Inherited variables that change what Bun writes: BUN_OPTIONS adds CLI flags,
+ * BUN_NO_CODESIGN_MACHO_BINARY turns off darwin-arm64 signing (bun-compile-notes.md §3.3),
+ * BUN_CONFIG_* change install behaviour. Every BUN_* variable is removed for the compiler.
+ */
+export function isScrubbedVariable(name: string): boolean {
+  return name.startsWith("BUN_") || name === "NODE_OPTIONS";
+}
+
+export function buildPlan(config: Config, options: PlanOptions): BuildPlan {
+  const outDir = options.outDir ? path.resolve(options.outDir) : config.outDir;
+  const targets = (options.targets ?? config.targets).map((target) => planTarget(config, target, outDir, options));
+  return {
+    projectDir: config.projectDir,
+    outDir,
+    name: config.name,
+    entrypoint: config.entrypoint,
+    bunVersion: options.bunVersion,
+    targets,
+  };
+}
+
+function planTarget(config: Config, target: Target, outDir: string, options: PlanOptions): TargetPlan {
+  const exe = target.os === "windows" ? ".exe" : "";
+  const runtime = runtimePackageFor(target, options.bunVersion);
+  const runtimePath = options.runtimePathFor(runtime);
+  const stagingDir = path.join(outDir, STAGING_FOLDER, target.id);
+  // Bun appends .exe itself for Windows targets; the basename stays the artifact name.
+  const stagedFile = path.join(stagingDir, config.name + exe);
+  const metafile = path.join(stagingDir, "metafile.json");
+  const b = config.build;
+  const argv = [
+    "build",
+    "--compile",
+    `--target=${target.bunTarget}`,
+    `--compile-executable-path=${runtimePath}`,
+    `--outfile=${path.join(stagingDir, config.name)}`,
+    `--metafile=${metafile}`,
+  ];
+  if (b.minify) argv.push("--minify");
+  if (b.sourcemap) argv.push("--sourcemap");
+  if (b.bytecode) argv.push("--bytecode");
+  if (b.inlineEnv !== "disable") argv.push(`--env=${b.inlineEnv}`);
+  for (const key of Object.keys(b.define).sort()) argv.push(`--define=${key}=${b.define[key]}`);
+  argv.push(b.autoload.dotenv ? "--compile-autoload-dotenv" : "--no-compile-autoload-dotenv");
+  argv.push(b.autoload.bunfig ? "--compile-autoload-bunfig" : "--no-compile-autoload-bunfig");
+  argv.push(b.autoload.tsconfig ? "--compile-autoload-tsconfig" : "--no-compile-autoload-tsconfig");
+  argv.push(b.autoload.packageJson ? "--compile-autoload-package-json" : "--no-compile-autoload-package-json");
+  if (b.execArgv.length > 0) argv.push(`--compile-exec-argv=${b.execArgv.join(" ")}`);
+  argv.push(`./${config.entrypoint}`);
+
+  return {
+    target,
+    runtime,
+    runtimePath,
+    outputFile: `${config.name}-${target.id}${exe}`,
+    stagingDir,
+    stagedFile,
+    metafile,
+    argv,
+    // NODE_ENV is always pinned (Bun inlines it from the builder's environment, bun-compile-notes.md §3.1);
+    // TZ too: nothing in Bun's output should depend on it, and pinning removes the question.
+    env: { TZ: "UTC", NODE_ENV: "production", ...b.env },
+    cwd: config.projectDir,
+  };
+}
+
+/** The compiler's environment: inherited, minus variables that change output, plus the pinned ones. */
+export function compilerEnvironment(plan: TargetPlan, inherited: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(inherited)) {
+    if (value !== undefined && !isScrubbedVariable(key)) env[key] = value;
+  }
+  return { ...env, ...plan.env };
+}
+
+/**
+ * The argv with machine-specific paths replaced by names, for digests and for comparing a
+ * plan made on one machine with one made on another.
+ */
+export function portableArgv(plan: TargetPlan, outDir: string): string[] {
+  return plan.argv.map((arg) =>
+    arg
+      .replace(plan.runtimePath, `<runtime ${plan.runtime.name}@${plan.runtime.version}>`)
+      .replace(outDir, "<outDir>"),
+  );
+}

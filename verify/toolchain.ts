@@ -1,0 +1,253 @@
+// The compiler and the pinned target runtimes (issue 2, point 4).
+// Bun downloads foreign runtimes itself from a hard-coded registry with no checksum
+// (bun-compile-notes.md §2). Instead, each runtime is fetched once with `npm pack` (so the
+// user's registry, mirror, proxy and CA settings apply), checked against a committed lock of
+// sha256 digests, cached, and handed to Bun with --compile-executable-path.
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import * as tar from "tar";
+import { type RuntimePackage, runtimePackageFor } from "./bun-targets.ts";
+import type { Config } from "./config.ts";
+import { hashFiles, stableJson, writeFileAtomic } from "./digest.ts";
+import { CheckFailed, UsageError } from "./errors.ts";
+
+export const LOCK_FILE = "bun-runtimes.lock.json";
+
+export interface RuntimeLockEntry {
+  version: string;
+  /** npm's integrity string of the package tarball (sha512). */
+  integrity: string;
+  /** Path of the executable inside the tarball. */
+  entry: string;
+  /** sha256 of the extracted executable: what Bun embeds into every output for this target. */
+  sha256: string;
+  bytes: number;
+}
+
+export interface ToolchainLock {
+  bun: string;
+  runtimes: Record<string, RuntimeLockEntry>;
+}
+
+export interface Compiler {
+  /** Executable to spawn for `bun build`. */
+  path: string;
+  version: string;
+  /** How it was found, for messages. */
+  source: string;
+}
+
+/** A runtime whose bytes are not the locked ones: the build must stop (exit 1). */
+export class RuntimeDigestError extends CheckFailed {
+  override name = "RuntimeDigestError";
+  constructor(
+    readonly runtime: RuntimePackage,
+    readonly file: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `runtime ${runtime.name}@${runtime.version} does not match ${LOCK_FILE}:\n` +
+        `  file:     ${file}\n  expected: sha256:${expected}\n  actual:   sha256:${actual}\n` +
+        `If the cached file is corrupted, delete it and build again (it is fetched anew). If the ` +
+        `registry now serves different bytes, find out why before running \`bun verify toolchain --update\`.`,
+    );
+  }
+}
+
+/**
+ * The Bun that compiles: $BUN_PARITY_BUN, else the project's pinned npm package
+ * (node_modules/bun, the version in package-lock.json), else `bun` on PATH.
+ */
+export async function findCompiler(projectDir: string, env = process.env): Promise<Compiler> {
+  if (env.BUN_PARITY_BUN) {
+    return { path: env.BUN_PARITY_BUN, version: await versionOf(env.BUN_PARITY_BUN), source: "$BUN_PARITY_BUN" };
+  }
+  for (let dir = projectDir; ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, "node_modules", "bun");
+    // The npm package ships the real binary as bin/bun.exe on every OS.
+    const exe = path.join(pkg, "bin", "bun.exe");
+    if (existsSync(exe)) {
+      const version = (JSON.parse(readFileSync(path.join(pkg, "package.json"), "utf8")) as { version: string }).version;
+      return { path: exe, version, source: path.join(pkg, "package.json") };
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  try {
+    return { path: "bun", version: await versionOf("bun"), source: "bun on PATH" };
+  } catch {
+    throw new UsageError(
+      `no Bun found for ${projectDir}`,
+      "Add the pinned compiler to the project: npm install --save-exact --save-dev bun@<version>, then npm ci.",
+    );
+  }
+}
+
+async function versionOf(bun: string): Promise<string> {
+  const { stdout } = await execa(bun, ["--version"], { env: { BUN_BE_BUN: "1" } });
+  return stdout.trim();
+}
+
+/** $BUN_PARITY_CACHE_DIR, else $XDG_CACHE_HOME/bun-parity, else ~/.cache/bun-parity. */
+export function defaultCacheDir(env = process.env): string {
+  if (env.BUN_PARITY_CACHE_DIR) return path.resolve(env.BUN_PARITY_CACHE_DIR);
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.join(base, "bun-parity");
+}
+
+/** Where a runtime lives in the cache: runtimes/<package>-<version>/bun[.exe]. */
+export function runtimeCachePath(cacheDir: string, runtime: RuntimePackage): string {
+  const folder = `${runtime.name.replace(/^@/, "").replace("/", "-")}-${runtime.version}`;
+  return path.join(cacheDir, "runtimes", folder, path.basename(runtime.entry));
+}
+
+export function lockPath(projectDir: string): string {
+  return path.join(projectDir, LOCK_FILE);
+}
+
+export function readToolchainLock(projectDir: string): ToolchainLock | undefined {
+  const file = lockPath(projectDir);
+  if (!existsSync(file)) return undefined;
+  try {
+    const lock = JSON.parse(readFileSync(file, "utf8")) as ToolchainLock;
+    if (typeof lock.bun !== "string" || typeof lock.runtimes !== "object") throw new Error("missing bun/runtimes");
+    return lock;
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`, "Regenerate it with `bun verify toolchain --update`.");
+  }
+}
+
+/** The lock entry for a runtime, or a usage error that says how to create it. */
+export function lockEntryFor(lock: ToolchainLock | undefined, projectDir: string, runtime: RuntimePackage): RuntimeLockEntry {
+  const file = lockPath(projectDir);
+  const fix = "Run `bun verify toolchain --update` and commit the lock file.";
+  if (!lock) throw new UsageError(`${file} does not exist: target runtimes are not pinned`, fix);
+  if (lock.bun !== runtime.version) {
+    throw new UsageError(`${file} pins runtimes of Bun ${lock.bun}, but the compiler is Bun ${runtime.version}`, fix);
+  }
+  const entry = lock.runtimes[runtime.name];
+  if (!entry || entry.version !== runtime.version) {
+    throw new UsageError(`${file} has no entry for ${runtime.name}@${runtime.version}`, fix);
+  }
+  return entry;
+}
+
+export interface RuntimeStatus {
+  path: string;
+  sha256: string;
+  fetched: boolean;
+}
+
+/**
+ * Make sure the locked runtime is in the cache with the locked bytes: hash what is cached,
+ * or fetch it. Never returns a runtime whose sha256 differs from the lock.
+ */
+export async function ensureRuntime(
+  runtime: RuntimePackage,
+  locked: RuntimeLockEntry,
+  cacheDir: string,
+  projectDir: string,
+): Promise<RuntimeStatus> {
+  const target = runtimeCachePath(cacheDir, runtime);
+  if (existsSync(target)) {
+    const [digest] = await hashFiles([target]);
+    if (digest!.sha256 !== locked.sha256) throw new RuntimeDigestError(runtime, target, locked.sha256, digest!.sha256);
+    return { path: target, sha256: digest!.sha256, fetched: false };
+  }
+  const fetched = await fetchRuntime(runtime, cacheDir, projectDir);
+  if (fetched.integrity !== locked.integrity || fetched.sha256 !== locked.sha256) {
+    await rm(fetched.workDir, { recursive: true, force: true });
+    throw new RuntimeDigestError(runtime, `${runtime.name}@${runtime.version} from the registry`, locked.sha256, fetched.sha256);
+  }
+  await mkdir(path.dirname(target), { recursive: true });
+  await rename(fetched.path, target);
+  await rm(fetched.workDir, { recursive: true, force: true });
+  return { path: target, sha256: fetched.sha256, fetched: true };
+}
+
+interface FetchedRuntime {
+  /** Extracted executable in a private temp folder inside the cache. */
+  path: string;
+  /** That temp folder: remove it once the executable has been moved out. */
+  workDir: string;
+  integrity: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** `npm pack <pkg>@<version>` into a temp folder, then extract the one executable. */
+async function fetchRuntime(runtime: RuntimePackage, cacheDir: string, projectDir: string): Promise<FetchedRuntime> {
+  await mkdir(cacheDir, { recursive: true });
+  const work = await mkdtemp(path.join(cacheDir, ".fetch-"));
+  try {
+    let packed;
+    try {
+      // Run from the project so its .npmrc (registry, mirror, auth) applies.
+      packed = await execa("npm", ["pack", `${runtime.name}@${runtime.version}`, "--json", "--ignore-scripts", "--pack-destination", work], {
+        cwd: projectDir,
+      });
+    } catch (error) {
+      const detail = (error as { stderr?: string }).stderr?.trim().split("\n").slice(-3).join("\n") || String(error);
+      throw new UsageError(
+        `could not fetch ${runtime.name}@${runtime.version} with npm pack:\n${detail}`,
+        `Check the npm registry configuration (npm config get registry), or place the runtime at ${runtimeCachePath(cacheDir, runtime)}.`,
+      );
+    }
+    const info = (JSON.parse(packed.stdout) as { filename: string; integrity: string }[])[0]!;
+    const tarball = path.join(work, info.filename);
+    await tar.x({ file: tarball, cwd: work, filter: (p) => p === runtime.entry });
+    const exe = path.join(work, runtime.entry);
+    if (!existsSync(exe)) {
+      throw new UsageError(`${runtime.name}@${runtime.version}: the tarball has no ${runtime.entry}`, "Check the package name and version.");
+    }
+    await rm(tarball);
+    const [digest] = await hashFiles([exe]);
+    return { path: exe, workDir: work, integrity: info.integrity, sha256: digest!.sha256, bytes: digest!.bytes };
+  } catch (error) {
+    await rm(work, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Runtimes needed by the configured targets, unique by package, sorted by name. */
+export function runtimesFor(config: Config, bunVersion: string): RuntimePackage[] {
+  const unique = new Map(config.targets.map((t) => {
+    const r = runtimePackageFor(t, bunVersion);
+    return [r.name, r] as const;
+  }));
+  return [...unique.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * `bun verify toolchain --update`: fetch every runtime the targets need for this Bun, record
+ * integrity and sha256 in the lock, keep them in the cache. Fetching is the trust step.
+ */
+export async function updateToolchainLock(
+  config: Config,
+  compiler: Compiler,
+  cacheDir: string,
+  log: (line: string) => void,
+): Promise<ToolchainLock> {
+  const lock: ToolchainLock = { bun: compiler.version, runtimes: {} };
+  for (const runtime of runtimesFor(config, compiler.version)) {
+    log(`fetching ${runtime.name}@${runtime.version}`);
+    const fetched = await fetchRuntime(runtime, cacheDir, config.projectDir);
+    const target = runtimeCachePath(cacheDir, runtime);
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(fetched.path, target);
+    await rm(fetched.workDir, { recursive: true, force: true });
+    lock.runtimes[runtime.name] = {
+      version: runtime.version,
+      integrity: fetched.integrity,
+      entry: runtime.entry,
+      sha256: fetched.sha256,
+      bytes: fetched.bytes,
+    };
+    log(`  sha256:${fetched.sha256}  ${fetched.bytes} bytes`);
+  }
+  await writeFileAtomic(lockPath(config.projectDir), stableJson(lock));
+  return lock;
+}
