@@ -1,11 +1,10 @@
 // Run a BuildPlan natively (issue 2, point 5): targets in parallel (bounded by p-limit),
 // each executable staged privately then renamed into place, SHA256SUMS and manifest.json
 // rewritten atomically after every target, and unchanged targets reused.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import pLimit from "p-limit";
 import {
   type Manifest,
@@ -65,7 +64,31 @@ export interface BuildOptions {
 
 /** Per output folder, the module list of each target's last build: what to re-hash to decide reuse. */
 interface BuildState {
-  targets: Record<string, { modules: string[] }>;
+  targets: Record<string, { modules: string[]; file?: FileStamp }>;
+}
+
+/**
+ * What the executable looked like when it was hashed. ctime changes on every write and cannot
+ * be set back by `touch`, so an unchanged stamp means unchanged bytes (git's index relies on the
+ * same rule), and a no-change build does not re-read 600 MB.
+ */
+interface FileStamp {
+  sha256: string;
+  bytes: number;
+  ino: number;
+  ctimeMs: number;
+  mtimeMs: number;
+}
+
+function stampOf(file: string, sha256: string): FileStamp {
+  const s = statSync(file);
+  return { sha256, bytes: s.size, ino: s.ino, ctimeMs: s.ctimeMs, mtimeMs: s.mtimeMs };
+}
+
+function stampMatches(file: string, stamp: FileStamp | undefined, sha256: string): boolean {
+  if (!stamp || stamp.sha256 !== sha256) return false;
+  const s = statSync(file);
+  return s.size === stamp.bytes && s.ino === stamp.ino && s.ctimeMs === stamp.ctimeMs && s.mtimeMs === stamp.mtimeMs;
 }
 
 export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<BuildResult> {
@@ -142,13 +165,16 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
     );
     async function reusable(t: TargetPlan): Promise<ManifestTarget | undefined> {
       const entry = previous?.targets.find((e) => e.id === t.target.id);
-      const modules = state.targets[t.target.id]?.modules;
+      const recorded = state.targets[t.target.id];
+      const modules = recorded?.modules;
       const lockEntry = locked.get(t.target.id)!;
       if (!entry || !modules || entry.file !== t.outputFile || entry.runtime.sha256 !== lockEntry.sha256) return undefined;
       const file = path.join(plan.outDir, entry.file);
       if (!existsSync(file)) return undefined;
       if (digestFor(t, lockEntry.sha256, modules) !== entry.inputDigest) return undefined;
+      if (stampMatches(file, recorded.file, entry.sha256)) return entry;
       const digest = await pool.hash(file);
+      if (digest.sha256 === entry.sha256) recorded.file = stampOf(file, entry.sha256);
       return digest.sha256 === entry.sha256 && digest.bytes === entry.bytes ? entry : undefined;
     }
 
@@ -172,6 +198,7 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
             await rm(t.stagingDir, { recursive: true, force: true });
             await mkdir(t.stagingDir, { recursive: true });
             emit({ type: "compiling", target: id });
+            const { execa } = await import("execa");
             const run = await execa(options.compiler.path, t.argv, {
               cwd: t.cwd,
               env: compilerEnvironment(t, env),
@@ -203,9 +230,10 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
               durationMs: Math.round(performance.now() - targetStarted),
             };
             if (extra?.adhocSigned) entry.adhocSigned = true;
-            await rename(t.stagedFile, path.join(plan.outDir, t.outputFile));
+            const finalFile = path.join(plan.outDir, t.outputFile);
+            await rename(t.stagedFile, finalFile);
             entries.set(id, entry);
-            state.targets[id] = { modules };
+            state.targets[id] = { modules, file: stampOf(finalFile, entry.sha256) };
             await writeIndex();
             outcomes.set(id, { id, status: "built", entry });
             emit({ type: "done", target: id, entry });

@@ -7,8 +7,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { execa } from "execa";
-import * as tar from "tar";
 import { type RuntimePackage, runtimePackageFor } from "./bun-targets.ts";
 import type { Config } from "./config.ts";
 import { hashFiles, stableJson, writeFileAtomic } from "./digest.ts";
@@ -87,6 +85,7 @@ export async function findCompiler(projectDir: string, env = process.env): Promi
 }
 
 async function versionOf(bun: string): Promise<string> {
+  const { execa } = await import("execa");
   const { stdout } = await execa(bun, ["--version"], { env: { BUN_BE_BUN: "1" } });
   return stdout.trim();
 }
@@ -183,6 +182,8 @@ async function fetchRuntime(runtime: RuntimePackage, cacheDir: string, projectDi
   await mkdir(cacheDir, { recursive: true });
   const work = await mkdtemp(path.join(cacheDir, ".fetch-"));
   try {
+    // Loaded here: most builds find every runtime in the cache and never need them.
+    const [{ execa }, tar] = await Promise.all([import("execa"), import("tar")]);
     let packed;
     try {
       // Run from the project so its .npmrc (registry, mirror, auth) applies.

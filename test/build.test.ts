@@ -1,0 +1,175 @@
+// `bun verify build` on a real fixture app: real `bun build --compile`, real executables,
+// real `sha256sum -c`. Outputs live in temp folders and are removed afterwards.
+import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Manifest } from "../verify/digest.ts";
+import { BUN, CLI, SHARED_CACHE, copyFixture, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
+
+afterAll(removeTemps);
+
+describe("bun verify build on the hello fixture", () => {
+  let app: string;
+  let first: Awaited<ReturnType<typeof runCli>>;
+
+  beforeAll(async () => {
+    app = copyFixture("hello");
+    first = await runCli(["build", "--target", "linux-x64", "--target", "darwin-arm64"], { cwd: app });
+  });
+
+  it("builds linux-x64 and a foreign target into dist/ with the final names", () => {
+    expect(first.stderr).not.toContain("FAILED");
+    expect(first.exitCode).toBe(0);
+    const files = readdirSync(path.join(app, "dist")).sort();
+    expect(files).toEqual(["SHA256SUMS", "hello-darwin-arm64", "hello-linux-x64", "manifest.json"]);
+  });
+
+  it("produces a linux-x64 executable that runs and prints the expected output", async () => {
+    const run = await execa(path.join(app, "dist", "hello-linux-x64"), ["tester"], { reject: false, cwd: tempDir() });
+    expect(run.exitCode).toBe(0);
+    // NODE_ENV is pinned to production for the compiler, whatever the caller's environment says.
+    expect(run.stdout).toBe("hello tester from linux-x64 (production)");
+  });
+
+  it("writes SHA256SUMS that `sha256sum -c` accepts", async () => {
+    const check = await execa("sha256sum", ["-c", "SHA256SUMS"], { cwd: path.join(app, "dist"), reject: false });
+    expect(check.exitCode).toBe(0);
+    expect(check.stdout).toBe("hello-darwin-arm64: OK\nhello-linux-x64: OK");
+  });
+
+  it("writes a manifest with tool, Bun and input digests and one entry per target", () => {
+    const manifest = readJson<Manifest>(path.join(app, "dist", "manifest.json"));
+    expect(manifest.tool.name).toBe("bun-parity");
+    expect(manifest.bun).toBe("1.4.5");
+    expect(manifest.inputDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(manifest.targets.map((t) => t.id)).toEqual(["darwin-arm64", "linux-x64"]);
+    const linux = manifest.targets.find((t) => t.id === "linux-x64")!;
+    expect(linux).toMatchObject({ os: "linux", arch: "x64", file: "hello-linux-x64", runtime: { package: "@oven/bun-linux-x64", version: "1.4.5" } });
+    expect(linux.bytes).toBe(readFileSync(path.join(app, "dist", "hello-linux-x64")).length);
+    expect(linux.durationMs).toBeGreaterThan(0);
+    const lock = readJson<{ runtimes: Record<string, { sha256: string }> }>(path.join(app, "bun-runtimes.lock.json"));
+    expect(linux.runtime.sha256).toBe(lock.runtimes["@oven/bun-linux-x64"]!.sha256);
+  });
+
+  it("leaves no staging folder or source map sidecar in the release folder", () => {
+    expect(existsSync(path.join(app, "dist", ".bun-parity-staging"))).toBe(false);
+  });
+
+  it("reuses unchanged targets, rebuilds after a source change, and rebuilds everything with --force", async () => {
+    const again = await runCli(["build", "--target", "linux-x64", "--target", "darwin-arm64", "--json"], { cwd: app });
+    expect(again.exitCode).toBe(0);
+    const statuses = (out: string) => Object.fromEntries((JSON.parse(out) as { outcomes: { id: string; status: string }[] }).outcomes.map((o) => [o.id, o.status]));
+    expect(statuses(again.stdout)).toEqual({ "linux-x64": "reused", "darwin-arm64": "reused" });
+
+    const forced = await runCli(["build", "--target", "linux-x64", "--force", "--json"], { cwd: app });
+    expect(statuses(forced.stdout)).toEqual({ "linux-x64": "built" });
+
+    writeFileSync(path.join(app, "index.ts"), readFileSync(path.join(app, "index.ts"), "utf8") + "// changed\n");
+    const changed = await runCli(["build", "--target", "linux-x64", "--target", "darwin-arm64", "--json"], { cwd: app });
+    expect(statuses(changed.stdout)).toEqual({ "linux-x64": "built", "darwin-arm64": "built" });
+  });
+
+  it("rebuilds a target whose executable was modified after the build", async () => {
+    const file = path.join(app, "dist", "hello-linux-x64");
+    const fd = openSync(file, "r+");
+    writeSync(fd, Buffer.from([0x42]), 0, 1, 4096);
+    closeSync(fd);
+    const result = await runCli(["build", "--target", "linux-x64", "--json"], { cwd: app });
+    expect(JSON.parse(result.stdout).outcomes[0].status).toBe("built");
+    const check = await execa("sha256sum", ["-c", "SHA256SUMS"], { cwd: path.join(app, "dist"), reject: false });
+    expect(check.exitCode).toBe(0);
+  });
+});
+
+describe("determinism", () => {
+  it("gives identical SHA256SUMS for all six targets from two paths with different HOME, TMPDIR, TZ, LANG and umask", async () => {
+    const builds = [
+      { dir: copyFixture("hello", path.join(tempDir("first-"), "app")), tz: "UTC", lang: "C.UTF-8", umask: "022" },
+      { dir: copyFixture("hello", path.join(tempDir("second-build-"), "nested", "project")), tz: "Pacific/Kiritimati", lang: "de_DE.UTF-8", umask: "077" },
+    ];
+    const sums: string[] = [];
+    for (const b of builds) {
+      const home = tempDir("home-");
+      const tmp = tempDir("tmp-");
+      // A real shell with its own umask, as a user would run it.
+      const run = await execa("sh", ["-c", `umask ${b.umask} && exec "$0" "$@"`, BUN, CLI, "build"], {
+        cwd: b.dir,
+        reject: false,
+        extendEnv: false,
+        env: {
+          PATH: process.env.PATH, HOME: home, TMPDIR: tmp, TZ: b.tz, LANG: b.lang, LC_ALL: b.lang,
+          BUN_PARITY_BUN: BUN, BUN_PARITY_CACHE_DIR: SHARED_CACHE, CI: "1",
+        },
+      });
+      expect(run.stderr).not.toContain("FAILED");
+      expect(run.exitCode).toBe(0);
+      sums.push(readFileSync(path.join(b.dir, "dist", "SHA256SUMS"), "utf8"));
+    }
+    expect(sums[0]!.trim().split("\n")).toHaveLength(6);
+    expect(sums[1]).toBe(sums[0]);
+  });
+});
+
+describe("runtime integrity", () => {
+  beforeAll(async () => {
+    // Make sure the shared cache holds the verified runtimes this block copies.
+    const fetched = await runCli(["toolchain", "--fetch"], { cwd: copyFixture("hello") });
+    expect(fetched.exitCode).toBe(0);
+  });
+
+  it("fails a target whose cached runtime is corrupted, naming the package and both digests; the others finish", async () => {
+    const app = copyFixture("hello");
+    const cache = tempDir("cache-");
+    // Seed a private cache with the verified runtimes, then corrupt one of them.
+    const lock = readJson<{ runtimes: Record<string, { sha256: string }> }>(path.join(app, "bun-runtimes.lock.json"));
+    for (const folder of ["oven-bun-linux-x64-1.4.5", "oven-bun-darwin-x64-1.4.5"]) {
+      mkdirSync(path.join(cache, "runtimes", folder), { recursive: true });
+      copyFileSync(path.join(SHARED_CACHE, "runtimes", folder, "bun"), path.join(cache, "runtimes", folder, "bun"));
+    }
+    const corrupted = path.join(cache, "runtimes", "oven-bun-darwin-x64-1.4.5", "bun");
+    const fd = openSync(corrupted, "r+");
+    writeSync(fd, Buffer.from("corrupt"), 0, 7, 1_000_000);
+    closeSync(fd);
+
+    const result = await runCli(["build", "--target", "linux-x64", "--target", "darwin-x64"], { cwd: app, env: { BUN_PARITY_CACHE_DIR: cache } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("darwin-x64 failed:");
+    expect(result.stderr).toContain("runtime @oven/bun-darwin-x64@1.4.5 does not match bun-runtimes.lock.json");
+    expect(result.stderr).toContain(`expected: sha256:${lock.runtimes["@oven/bun-darwin-x64"]!.sha256}`);
+    expect(result.stderr).toMatch(/actual: {3}sha256:[0-9a-f]{64}/);
+    expect(result.stderr).toContain(corrupted);
+    expect(result.stdout).toMatch(/linux-x64\s+built/);
+    const sums = readFileSync(path.join(app, "dist", "SHA256SUMS"), "utf8");
+    expect(sums).toContain("hello-linux-x64");
+    expect(sums).not.toContain("hello-darwin-x64");
+  });
+
+  it("a build killed with SIGKILL leaves no listed artifact that does not match SHA256SUMS", async () => {
+    const app = copyFixture("hello");
+    // A complete first build, so SHA256SUMS lists every target before the interrupted rebuild.
+    expect((await runCli(["build"], { cwd: app })).exitCode).toBe(0);
+    const child = execa(BUN, [CLI, "build", "--force"], {
+      cwd: app,
+      reject: false,
+      env: { BUN_PARITY_BUN: BUN, BUN_PARITY_CACHE_DIR: SHARED_CACHE, CI: "1" },
+    });
+    // Kill it right after the first target has been renamed into place.
+    await new Promise<void>((resolve) => {
+      child.stderr!.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes(": done ")) resolve();
+      });
+      child.on("exit", () => resolve());
+    });
+    child.kill("SIGKILL");
+    const killed = await child;
+    expect(killed.signal).toBe("SIGKILL");
+    const dist = path.join(app, "dist");
+    const listed = readFileSync(path.join(dist, "SHA256SUMS"), "utf8").trim().split("\n").filter(Boolean);
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.length).toBeLessThan(6);
+    const check = await execa("sha256sum", ["-c", "SHA256SUMS"], { cwd: dist, reject: false });
+    expect(check.stderr).toBe("");
+    expect(check.exitCode).toBe(0);
+  });
+});

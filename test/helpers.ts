@@ -1,0 +1,62 @@
+// Shared test plumbing: run the real CLI under the pinned Bun, and copy fixtures into temp
+// folders (each ~100 MB executable lands there and is removed afterwards).
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa, type Options } from "execa";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const BUN = path.join(REPO, "node_modules", "bun", "bin", "bun.exe");
+export const CLI = path.join(REPO, "verify", "cli.ts");
+export const FIXTURES = path.join(REPO, "test", "fixtures");
+
+/**
+ * The runtime cache shared by every test run (runtimes are digest-checked on use, so sharing
+ * is safe); a clean machine fetches them once.
+ */
+export const SHARED_CACHE = process.env.BUN_PARITY_CACHE_DIR ?? path.join(os.homedir(), ".cache", "bun-parity");
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `bun verify/cli.ts <args>` as a user would, with the pinned compiler and shared cache. */
+export async function runCli(args: string[], options: Options & { env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  const result = await execa(BUN, [CLI, ...args], {
+    reject: false,
+    ...options,
+    env: { BUN_PARITY_BUN: BUN, BUN_PARITY_CACHE_DIR: SHARED_CACHE, CI: "1", ...options.env },
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+const temps: string[] = [];
+
+export function tempDir(prefix = "bun-parity-test-"): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
+export function removeTemps(): void {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Copies test/fixtures/<name> to a new folder (optionally at `dest`) with the repo's runtime
+ * lock, so the fixture pins the same runtimes as the repo's Bun.
+ */
+export function copyFixture(name: string, dest?: string): string {
+  const dir = dest ?? path.join(tempDir(), name);
+  cpSync(path.join(FIXTURES, name), dir, { recursive: true });
+  const lock = path.join(REPO, "bun-runtimes.lock.json");
+  if (!existsSync(path.join(dir, "bun-runtimes.lock.json"))) cpSync(lock, path.join(dir, "bun-runtimes.lock.json"));
+  return dir;
+}
+
+export function readJson<T = unknown>(file: string): T {
+  return JSON.parse(readFileSync(file, "utf8")) as T;
+}
