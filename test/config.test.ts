@@ -171,3 +171,11 @@ describe("targets.json", () => {
     expect(result.stderr).toMatch(/^fix: Set "bunTarget": "bun-linux-x64"/m);
   });
 });
+
+describe("generated schema validator", () => {
+  it("is up to date with targets.schema.json (run `bun scripts/generate-validator.ts` after editing the schema)", async () => {
+    const { generateValidatorSource, VALIDATOR_FILE } = await import("../scripts/generate-validator.ts");
+    const { readFileSync } = await import("node:fs");
+    expect(readFileSync(VALIDATOR_FILE, "utf8")).toBe(generateValidatorSource());
+  });
+});

@@ -3,9 +3,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import * as jsonc from "jsonc-parser";
-import { Ajv, type ErrorObject } from "ajv";
+import type { ErrorObject } from "ajv";
 import schema from "../targets.schema.json" with { type: "json" };
 import { ConfigError, UsageError } from "./errors.ts";
+import { validate as validateSchema } from "./generated/targets.validate.js";
 import {
   bunTargetFor,
   compareVersions,
@@ -73,9 +74,9 @@ export interface ParseOptions {
 
 const DEFAULT_ENV = { NODE_ENV: "production" };
 
-// The schema is the single source of truth for keys and types; ajv reports against it and
-// describeSchemaError turns its reports into sentences.
-const validateSchema = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true }).compile(schema);
+// The schema is the single source of truth for keys and types: validateSchema is ajv's code
+// generated from it (scripts/generate-validator.ts), and describeSchemaError turns its reports
+// into sentences.
 
 /** Reads targets.json (and checks the entrypoint exists). Throws ConfigError / UsageError. */
 export function loadConfig(file: string, options: ParseOptions): Config {
