@@ -60,3 +60,23 @@ export function copyFixture(name: string, dest?: string): string {
 export function readJson<T = unknown>(file: string): T {
   return JSON.parse(readFileSync(file, "utf8")) as T;
 }
+
+let runtimesFetched: Promise<void> | undefined;
+
+/**
+ * Path of the pinned Bun runtime for a target of the repo's targets.json, fetched and
+ * digest-checked by the product's own `toolchain --fetch` into the shared cache.
+ */
+export async function pinnedRuntime(targetId: string): Promise<string> {
+  runtimesFetched ??= runCli(["toolchain", "--fetch"], { cwd: REPO }).then((r) => {
+    if (r.exitCode !== 0) throw new Error(`toolchain --fetch failed:\n${r.stdout}${r.stderr}`);
+  });
+  await runtimesFetched;
+  const { loadConfig } = await import("../verify/config.ts");
+  const { runtimePackageFor } = await import("../verify/bun-targets.ts");
+  const { runtimeCachePath } = await import("../verify/toolchain.ts");
+  const bunVersion = readJson<{ version: string }>(path.join(REPO, "node_modules", "bun", "package.json")).version;
+  const target = loadConfig(path.join(REPO, "targets.json"), { bunVersion }).targets.find((t) => t.id === targetId);
+  if (!target) throw new Error(`no target ${targetId} in targets.json`);
+  return runtimeCachePath(SHARED_CACHE, runtimePackageFor(target, bunVersion));
+}
