@@ -20,6 +20,7 @@ import {
 import { UsageError } from "./errors.ts";
 import { bundledPackages, hashInputFiles, inputDigest, inputFiles, metafileInputs } from "./inputs.ts";
 import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, portableArgv } from "./plan.ts";
+import { signFileAdhoc } from "./sign.ts";
 import { type Compiler, type ToolchainLock, ensureRuntime, lockEntryFor } from "./toolchain.ts";
 import { TOOL_NAME, TOOL_VERSION } from "./version.ts";
 
@@ -48,9 +49,6 @@ export interface BuildResult {
   durationMs: number;
 }
 
-/** A step run on the staged executable before it is hashed (e.g. ad-hoc re-signing of darwin output). */
-export type PostProcess = (plan: TargetPlan, stagedFile: string) => Promise<{ adhocSigned?: boolean } | undefined>;
-
 export interface BuildOptions {
   compiler: Compiler;
   lock: ToolchainLock | undefined;
@@ -58,7 +56,6 @@ export interface BuildOptions {
   force?: boolean;
   concurrency?: number;
   onEvent?: (event: BuildEvent) => void;
-  postProcess?: PostProcess;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -211,7 +208,11 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
                 `bun build exited with ${run.exitCode ?? run.signal}${existsSync(t.stagedFile) ? "" : " and wrote no executable"}:\n${(run.all ?? "").trim()}`,
               );
             }
-            const extra = options.postProcess ? await options.postProcess(t, t.stagedFile) : undefined;
+            let adhocSigned = false;
+            if (t.repairSignature) {
+              emit({ type: "post-processing", target: id, step: "checking macOS signature" });
+              adhocSigned = (await signFileAdhoc(t.stagedFile, { onlyIfInvalid: true })).signed;
+            }
             const modules = metafileInputs(await readFile(t.metafile, "utf8"));
             emit({ type: "hashing", target: id });
             const digest = await pool.hash(t.stagedFile);
@@ -229,7 +230,7 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
               packages: bundledPackages(plan.projectDir, modules),
               durationMs: Math.round(performance.now() - targetStarted),
             };
-            if (extra?.adhocSigned) entry.adhocSigned = true;
+            if (adhocSigned) entry.adhocSigned = true;
             const finalFile = path.join(plan.outDir, t.outputFile);
             await rename(t.stagedFile, finalFile);
             entries.set(id, entry);

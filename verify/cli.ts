@@ -59,6 +59,33 @@ removed, .env/bunfig autoload off unless targets.json turns it on, and the runti
     options: { ...config, ...json, update: { type: "boolean" }, fetch: { type: "boolean" } },
     run: async (io, v) => (await import("./commands/toolchain.ts")).runToolchain(io, v),
   },
+  sign: {
+    summary: "Re-sign macOS executables ad hoc, on any OS (deterministic)",
+    usage: "sign --adhoc FILE... [--identifier id] [--json]",
+    details: `Writes a new ad-hoc code signature (SHA-256 CodeDirectory over the final bytes, an empty
+requirement set, flags adhoc) in place of the old one, fixing the __LINKEDIT and LC_CODE_SIGNATURE
+sizes: what \`codesign --force --sign -\` does on a Mac. The same input gives the same bytes.
+The build does this by itself for darwin executables whose signature Bun left invalid (Bun 1.4.5
+leaves darwin-x64 output with the runtime's stale signature); build.macosAdhocSign turns it off.
+The identifier defaults to the old signature's identifier.`,
+    options: { ...json, adhoc: { type: "boolean" }, identifier: { type: "string" } },
+    positionals: true,
+    run: async (io, v, files) => (await import("./commands/sign.ts")).runSign(io, v, files),
+  },
+  smoke: {
+    summary: "Run the smoke cases on every artifact this host can execute",
+    usage: "smoke [--target id ...] [--dist dir] [--require-all] [--json] [--config file]",
+    details: `Each case from targets.json runs in a fresh temporary folder with its timeout; exit code and
+stdout/stderr patterns are checked, and a stack trace on stderr fails a case that does not
+expect stderr output. Duration and peak memory are recorded. The host's own target runs
+natively; other Linux architectures run under qemu-user with the target's sysroot
+(qemu-aarch64-static -L /usr/aarch64-linux-gnu; Debian packages qemu-user-static and
+libc6-arm64-cross); musl targets run when the musl loader is installed; Apple silicon runs
+darwin-x64 under Rosetta. Everything else is reported "not run here: needs <runner label>",
+never as a pass; --require-all turns "not run" into a failure (for per-OS CI jobs).`,
+    options: { ...config, ...json, ...targetFlag, dist: { type: "string" }, "require-all": { type: "boolean" } },
+    run: async (io, v) => (await import("./commands/smoke.ts")).runSmokeCommand(io, v),
+  },
 };
 
 export function usage(): string {

@@ -16,6 +16,8 @@ export interface TargetPlan {
   /** What Bun writes: a fixed basename, because Bun embeds it as /$bunfs/root/<basename>. */
   stagedFile: string;
   metafile: string;
+  /** Re-sign the executable ad hoc when the signature Bun left is invalid (darwin targets). */
+  repairSignature: boolean;
   /** Arguments after `bun`. */
   argv: string[];
   /** Variables set for the compiler, overriding the inherited environment. */
@@ -104,6 +106,7 @@ function planTarget(config: Config, target: Target, outDir: string, options: Pla
     stagingDir,
     stagedFile,
     metafile,
+    repairSignature: target.os === "darwin" && b.macosAdhocSign,
     argv,
     // NODE_ENV is always pinned (Bun inlines it from the builder's environment, bun-compile-notes.md §3.1);
     // TZ too: nothing in Bun's output should depend on it, and pinning removes the question.

@@ -1,0 +1,82 @@
+// `bun verify smoke`: run the smoke cases of targets.json on every artifact this host can run.
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import pLimit from "p-limit";
+import { artifactsIn } from "../artifacts.ts";
+import { selectTargets } from "../config.ts";
+import { stableJson } from "../digest.ts";
+import { CheckFailed, UsageError } from "../errors.ts";
+import { formatBytes, formatDuration, formatTable } from "../report/table.ts";
+import { type CaseResult, currentHost, executorFor, runCase } from "../smoke.ts";
+import { type Io, loadProject } from "./context.ts";
+
+export interface SmokeFlags {
+  config?: string;
+  target?: string[];
+  dist?: string;
+  json?: boolean;
+  "require-all"?: boolean;
+}
+
+export async function runSmokeCommand(io: Io, flags: SmokeFlags): Promise<number> {
+  const { config } = await loadProject(io, flags.config);
+  if (config.smoke.length === 0) {
+    throw new UsageError(`${config.file} has no smoke cases`, 'Add e.g. "smoke": [{ "name": "version", "args": ["--version"], "stdout": "\\\\d+\\\\.\\\\d+" }].');
+  }
+  const distDir = flags.dist ? path.resolve(io.cwd, flags.dist) : config.outDir;
+  const artifacts = await artifactsIn(distDir, config, selectTargets(config, flags.target));
+  const host = currentHost();
+  const limit = pLimit(availableParallelism());
+  const results = (
+    await Promise.all(
+      artifacts.map((artifact) =>
+        limit(async () => {
+          const cases = config.smoke.filter((c) => !c.targets || c.targets.includes(artifact.target.id));
+          const out: CaseResult[] = [];
+          for (const smoke of cases) {
+            if (!artifact.exists) {
+              out.push({ target: artifact.target.id, case: smoke.name, status: "fail", reason: `missing: ${artifact.file} (run bun verify build)` });
+              continue;
+            }
+            out.push(await runCase(artifact.target, smoke, executorFor(artifact.target, artifact.file, host)));
+          }
+          return out;
+        }),
+      ),
+    )
+  ).flat();
+
+  const failed = results.filter((r) => r.status === "fail" || (flags["require-all"] && r.status === "not-run"));
+  if (flags.json) {
+    io.stdout.write(stableJson({ host: `${host.os}-${host.arch}`, distDir, requireAll: Boolean(flags["require-all"]), results }));
+  } else {
+    io.stdout.write(formatSmoke(results));
+    for (const r of results.filter((r) => r.status === "fail")) io.stderr.write(`\n${r.target} / ${r.case} failed:\n${r.reason}\n`);
+  }
+  const passed = results.filter((r) => r.status === "pass").length;
+  const notRun = results.filter((r) => r.status === "not-run").length;
+  io.stderr.write(`\nsmoke: ${passed} passed, ${results.length - passed - notRun} failed, ${notRun} not run here\n`);
+  if (failed.length > 0) {
+    throw new CheckFailed(
+      flags["require-all"] && notRun > 0
+        ? `${failed.length} smoke case(s) failed or could not run here (--require-all)`
+        : `${failed.length} smoke case(s) failed`,
+    );
+  }
+  return 0;
+}
+
+export function formatSmoke(results: CaseResult[]): string {
+  return formatTable(
+    ["target", "case", "result", "time", "peak memory", "how / why"],
+    results.map((r) => [
+      r.target,
+      r.case,
+      r.status === "not-run" ? "not run" : r.status.toUpperCase(),
+      r.durationMs !== undefined ? formatDuration(r.durationMs) : "",
+      r.peakRssBytes !== undefined ? formatBytes(r.peakRssBytes) : "",
+      r.status === "fail" ? r.reason.split("\n")[0]! : r.reason,
+    ]),
+    { rightAlign: [3, 4] },
+  );
+}
