@@ -106,7 +106,6 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
   const statePath = buildStatePath(options.cacheDir, plan.outDir);
   const state = readBuildState(statePath);
   const entries = new Map<string, ManifestTarget>();
-  const plannedIds = new Set(plan.targets.map((t) => t.target.id));
   for (const entry of previous?.targets ?? []) {
     // Entries of targets outside this run stay listed (a `--target` build touches only its own).
     if (existsSync(path.join(plan.outDir, entry.file))) entries.set(entry.id, entry);
