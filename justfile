@@ -25,9 +25,10 @@ test:
 lint: typecheck
     eslint .
 
-# Type-check the whole project with tsc
+# Type-check the whole project and the Dagger module (against the pinned SDK) with tsc
 typecheck:
     tsc --noEmit
+    tsc -p dagger/tsconfig.json --noEmit
 
 # Prove the native build equals the reference build, bit for bit
 parity *ARGS:
