@@ -181,7 +181,7 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
     }
 
     // 3. Build.
-    const limit = pLimit(Math.max(1, options.concurrency ?? defaultConcurrency()));
+    const limit = pLimit(Math.max(1, options.concurrency ?? defaultConcurrency(env)));
     await Promise.all(
       toBuild.map((t) =>
         limit(async () => {
@@ -278,9 +278,13 @@ function isFatal(error: unknown): boolean {
   return error instanceof UsageError;
 }
 
-/** One compile per core: each `bun build --compile` is mostly single-threaded bundling plus a 100 MB write. */
-export function defaultConcurrency(): number {
-  return Math.max(1, availableParallelism());
+/**
+ * One compile per core (each `bun build --compile` is mostly single-threaded bundling plus a
+ * 100 MB write), or $BUN_PARITY_JOBS: the clean-room rebuild sets it to 1 to vary parallelism.
+ */
+export function defaultConcurrency(env: NodeJS.ProcessEnv = process.env): number {
+  const fromEnv = Number(env.BUN_PARITY_JOBS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : Math.max(1, availableParallelism());
 }
 
 function buildStatePath(cacheDir: string, outDir: string): string {

@@ -59,6 +59,27 @@ removed, .env/bunfig autoload off unless targets.json turns it on, and the runti
     options: { ...config, ...json, update: { type: "boolean" }, fetch: { type: "boolean" } },
     run: async (io, v) => (await import("./commands/toolchain.ts")).runToolchain(io, v),
   },
+  parity: {
+    summary: "Prove the native build equals the reference bit for bit; explain every difference",
+    usage: "parity [--reference dagger|clean-room|DIR|SHA256SUMS|manifest.json|URL] [--target id ...] [--json] [--markdown FILE] [--keep]",
+    details: `The native side runs your own \`just build-all\` (or \`just build <id>\` per --target) and hashes the
+output folder. The reference is one of:
+  dagger        dagger call build-all export (needs the Dagger CLI and a container runtime)
+  clean-room    the tracked sources (git ls-files, plus untracked files that are not ignored) copied
+                to a new folder, dependencies installed from the lockfile there, and the same
+                \`just build-all\` run with a different HOME, TMPDIR, TZ, LANG/LC_ALL, umask, PATH
+                order and parallelism, CI-only variables unset (reprotest's variations)
+  DIR           a folder of artifacts (every file is hashed; its own SHA256SUMS is not trusted)
+  FILE or URL   a SHA256SUMS or manifest.json, local or https (e.g. a release asset)
+Default: dagger when a working dagger CLI is found, else clean-room; the report says which.
+Each target is identical, differs, or missing on one side; reference files no target accounts
+for are "extra in reference". Every differing pair with bytes on both sides is explained
+(see \`explain\`). Exit 0 only when every selected target is identical. --markdown writes the
+report as Markdown (on GitHub Actions it goes to the job summary by default); --keep keeps the
+clean-room or dagger folder.`,
+    options: { ...config, ...json, ...targetFlag, reference: { type: "string" }, markdown: { type: "string" }, keep: { type: "boolean" } },
+    run: async (io, v) => (await import("./commands/parity.ts")).runParity(io, v),
+  },
   sign: {
     summary: "Re-sign macOS executables ad hoc, on any OS (deterministic)",
     usage: "sign --adhoc FILE... [--identifier id] [--json]",

@@ -1,0 +1,243 @@
+// `bun verify parity`: build natively with the user's own `just build-all`, get the reference
+// (dagger, clean-room, a folder, SHA256SUMS or manifest.json, local or https), compare each
+// target bit for bit, and explain every difference.
+import { existsSync, statSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { type CleanRoom, installCommand, prepareCleanRoom } from "../clean-room.ts";
+import { selectTargets, type Config } from "../config.ts";
+import { stableJson } from "../digest.ts";
+import { CheckFailed, UsageError } from "../errors.ts";
+import { type ParityRow, type Side, compareSides, parityPassed, sideFromFolder, sideFromListing } from "../parity.ts";
+import { annotate, writeMarkdown } from "../report/github.ts";
+import { parityMarkdown, parityText } from "../report/parity.ts";
+import { type Io, type Project, loadProject } from "./context.ts";
+
+export interface ParityFlags {
+  config?: string;
+  reference?: string;
+  target?: string[];
+  json?: boolean;
+  markdown?: string;
+  keep?: boolean;
+}
+
+export interface ReferenceInfo {
+  kind: "dagger" | "clean-room" | "folder" | "listing";
+  location: string;
+  /** Why this reference, when it was chosen by default. */
+  chosenBecause?: string;
+  command?: string;
+  cleanRoom?: Pick<CleanRoom, "variations" | "notApplied" | "sharedCaches" | "projectDir">;
+}
+
+export interface ParityReport {
+  project: string;
+  native: { command: string; distDir: string };
+  reference: ReferenceInfo;
+  rows: ParityRow[];
+  passed: boolean;
+}
+
+export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
+  const project = await loadProject(io, flags.config);
+  const { config } = project;
+  const targets = selectTargets(config, flags.target);
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  const cleanup: string[] = [];
+  try {
+    const reference = await chooseReference(flags.reference, io);
+    log(`parity: reference ${reference.kind}${reference.chosenBecause ? ` (${reference.chosenBecause})` : ""}`);
+
+    const nativeCommand = await nativeBuild(project, flags.target, io, Boolean(flags.json));
+    const native = await sideFromFolder(config.outDir, "native");
+
+    const referenceSide = await buildReference(reference, project, io, Boolean(flags.json), cleanup);
+    const fileOf = (t: { id: string; os: string }) => `${config.name}-${t.id}${t.os === "windows" ? ".exe" : ""}`;
+    // Every configured target's file is known, so a --target run does not call the others extras.
+    const rows = compareSides(
+      targets.map((t) => ({ id: t.id, file: fileOf(t) })),
+      native,
+      referenceSide,
+      config.targets.map(fileOf),
+    );
+    await explainDifferences(rows);
+
+    const report: ParityReport = {
+      project: config.projectDir,
+      native: { command: nativeCommand, distDir: config.outDir },
+      reference,
+      rows,
+      passed: parityPassed(rows),
+    };
+    if (flags.json) io.stdout.write(stableJson(report));
+    else io.stdout.write(parityText(report));
+    await writeMarkdown(io, flags.markdown, parityMarkdown(report));
+    for (const row of rows.filter((r) => r.verdict !== "identical")) {
+      annotate(io, "error", `parity ${row.target || row.file}`, `${row.file}: ${row.verdict}${row.explanation ? ` (${row.explanation[0]})` : ""}`);
+    }
+    if (flags.keep && cleanup.length > 0) {
+      log(`kept: ${cleanup.join(", ")}`);
+      cleanup.length = 0;
+    }
+    if (!report.passed) {
+      const bad = rows.filter((r) => r.verdict !== "identical");
+      throw new CheckFailed(`${bad.length} of ${rows.length} artifacts are not identical to the ${reference.kind} reference`);
+    }
+    return 0;
+  } finally {
+    await Promise.all(cleanup.map((dir) => rm(dir, { recursive: true, force: true })));
+  }
+}
+
+async function chooseReference(spec: string | undefined, io: Io): Promise<ReferenceInfo> {
+  if (spec === "dagger") {
+    const problem = await daggerProblem(io);
+    if (problem) {
+      throw new UsageError(
+        `--reference dagger needs the Dagger CLI: ${problem}`,
+        "Install it (https://docs.dagger.io/install: `curl -fsSL https://dl.dagger.io/dagger/install.sh | sh`, with Docker or another container runtime running), or use --reference clean-room, a folder, a SHA256SUMS file or a manifest.json.",
+      );
+    }
+    return { kind: "dagger", location: "dagger call build-all export" };
+  }
+  if (spec === undefined) {
+    const problem = await daggerProblem(io);
+    return problem
+      ? { kind: "clean-room", location: "clean-room rebuild", chosenBecause: `default; dagger not used: ${problem}` }
+      : { kind: "dagger", location: "dagger call build-all export", chosenBecause: "default: a working dagger CLI was found" };
+  }
+  if (spec === "clean-room") return { kind: "clean-room", location: "clean-room rebuild" };
+  if (/^https?:\/\//.test(spec)) return { kind: "listing", location: spec };
+  const abs = path.resolve(io.cwd, spec);
+  if (!existsSync(abs)) {
+    throw new UsageError(`--reference ${spec}: no such file or folder`, "Use dagger, clean-room, a folder of artifacts, a SHA256SUMS file, a manifest.json, or an https URL of one.");
+  }
+  return statSync(abs).isDirectory() ? { kind: "folder", location: abs } : { kind: "listing", location: abs };
+}
+
+/** Why the dagger CLI cannot be used here, or undefined when `dagger version` works. */
+async function daggerProblem(io: Io): Promise<string | undefined> {
+  const { execa } = await import("execa");
+  const run = await execa("dagger", ["version"], { env: io.env, reject: false, timeout: 20_000 });
+  if (run.failed && (run as { code?: string }).code === "ENOENT") return "no `dagger` on PATH";
+  if (run.exitCode !== 0) return `\`dagger version\` failed: ${String(run.stderr || run.stdout).trim().split("\n")[0]}`;
+  return undefined;
+}
+
+/** The user's own build: `just build <id>` per selected target, or `just build-all`. */
+async function nativeBuild(project: Project, selected: string[] | undefined, io: Io, quiet: boolean): Promise<string> {
+  const { projectDir } = project.config;
+  const recipes = await justRecipes(projectDir, io.env);
+  const commands: string[][] =
+    selected && selected.length > 0 && recipes.has("build")
+      ? selected.map((id) => ["build", id])
+      : [["build-all"]];
+  if (!recipes.has("build-all") && commands[0]![0] === "build-all") {
+    throw new UsageError(
+      `${projectDir} has no justfile with a build-all recipe`,
+      "Add one (bun-parity init writes it): build-all:\\n    bun verify build",
+    );
+  }
+  for (const args of commands) await runLogged(justPath(projectDir), args, { cwd: projectDir, env: io.env }, io, quiet, `native build (just ${args.join(" ")})`);
+  return commands.map((c) => `just ${c.join(" ")}`).join(" && ");
+}
+
+function justPath(projectDir: string): string {
+  const local = path.join(projectDir, "node_modules", ".bin", "just");
+  return existsSync(local) ? local : "just";
+}
+
+async function justRecipes(projectDir: string, env: NodeJS.ProcessEnv): Promise<Set<string>> {
+  const { execa } = await import("execa");
+  const run = await execa(justPath(projectDir), ["--summary"], { cwd: projectDir, env, reject: false });
+  if (run.exitCode !== 0) return new Set();
+  return new Set(String(run.stdout).trim().split(/\s+/));
+}
+
+async function runLogged(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv | Record<string, string>; extendEnv?: boolean },
+  io: Io,
+  quiet: boolean,
+  what: string,
+): Promise<void> {
+  const { execa } = await import("execa");
+  const child = execa(command, args, { ...options, reject: false, all: true, stdin: "ignore" });
+  if (!quiet) child.all?.on("data", (chunk: Buffer) => io.stderr.write(chunk.toString()));
+  const run = await child;
+  if (run.exitCode !== 0) {
+    const tail = String(run.all ?? "").trim().split("\n").slice(-30).join("\n");
+    throw new CheckFailed(`${what} failed with exit code ${run.exitCode ?? run.signal}${quiet ? `:\n${tail}` : ""}`);
+  }
+}
+
+async function buildReference(reference: ReferenceInfo, project: Project, io: Io, quiet: boolean, cleanup: string[]): Promise<Side> {
+  const label = `reference (${reference.kind})`;
+  switch (reference.kind) {
+    case "folder":
+      return sideFromFolder(reference.location, label);
+    case "listing":
+      return sideFromListing(reference.location, label);
+    case "dagger": {
+      const dir = await mkdtemp(path.join(os.tmpdir(), "bun-parity-dagger-"));
+      cleanup.push(dir);
+      reference.command = `dagger call build-all export --path ${dir} --wipe`;
+      await runLogged("dagger", ["call", "build-all", "export", "--path", dir, "--wipe"], { cwd: project.config.projectDir, env: io.env }, io, quiet, "dagger build");
+      return sideFromFolder(dir, label);
+    }
+    case "clean-room":
+      return cleanRoomSide(project.config, project.compiler.path, reference, io, quiet, cleanup, label);
+  }
+}
+
+async function cleanRoomSide(
+  config: Config,
+  bun: string,
+  reference: ReferenceInfo,
+  io: Io,
+  quiet: boolean,
+  cleanup: string[],
+  label: string,
+): Promise<Side> {
+  const room = await prepareCleanRoom(config, io.env);
+  cleanup.push(room.root);
+  reference.location = room.projectDir;
+  reference.cleanRoom = { variations: room.variations, notApplied: room.notApplied, sharedCaches: room.sharedCaches, projectDir: room.projectDir };
+  const install = installCommand(room.projectDir, bun);
+  const options = { cwd: room.projectDir, env: room.env, extendEnv: false };
+  io.stderr.write(`clean room: ${room.projectDir}\n`);
+  await runLogged(install[0]!, install.slice(1), options, io, quiet, `clean-room install (${install.join(" ")})`);
+  const just = path.join(room.projectDir, "node_modules", ".bin", "just");
+  const justCommand = existsSync(just) ? just : "just";
+  reference.command = `${install.join(" ")} && umask ${room.umask} && just build-all`;
+  if (process.platform === "win32") {
+    await runLogged(justCommand, ["build-all"], options, io, quiet, "clean-room build (just build-all)");
+  } else {
+    // umask is a shell setting: apply it in a shell that then becomes just.
+    await runLogged("sh", ["-c", `umask ${room.umask} && exec "$0" "$@"`, justCommand, "build-all"], options, io, quiet, "clean-room build (just build-all)");
+  }
+  return sideFromFolder(room.distDir, label);
+}
+
+/** Runs explain on every differing pair whose bytes are both here. */
+async function explainDifferences(rows: ParityRow[]): Promise<void> {
+  const differing = rows.filter((r) => r.verdict === "differs");
+  if (differing.length === 0) return;
+  const { explainDifference } = await import("../explain.ts");
+  for (const row of differing) {
+    if (!row.native?.path || !row.reference?.path) {
+      row.explanation = ["cannot explain: the reference has only hashes; download its artifact and run `bun verify explain <native> <reference>`"];
+      continue;
+    }
+    try {
+      const [a, b] = await Promise.all([readFile(row.native.path), readFile(row.reference.path)]);
+      const result = explainDifference(a, b, { a: row.native.path, b: row.reference.path });
+      row.explanation = result.causes.map((c) => `${c.summary}${c.hint ? ` (${c.hint})` : ""}`);
+    } catch (error) {
+      row.explanation = [`explain failed: ${(error as Error).message}`];
+    }
+  }
+}
