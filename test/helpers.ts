@@ -17,6 +17,15 @@ export const FIXTURES = path.join(REPO, "test", "fixtures");
  */
 export const SHARED_CACHE = process.env.BUN_PARITY_CACHE_DIR ?? path.join(os.homedir(), ".cache", "bun-parity");
 
+/** What a test's CLI process gets: the pinned Bun, this checkout's CLI (for fixture justfiles), the shared cache, just on PATH. */
+export const CLI_ENV = {
+  BUN_PARITY_BUN: BUN,
+  BUN_PARITY_CLI: CLI,
+  BUN_PARITY_CACHE_DIR: SHARED_CACHE,
+  CI: "1",
+  PATH: `${path.join(REPO, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`,
+};
+
 export interface CliResult {
   exitCode: number;
   stdout: string;
@@ -28,7 +37,7 @@ export async function runCli(args: string[], options: Options & { env?: Record<s
   const result = await execa(BUN, [CLI, ...args], {
     reject: false,
     ...options,
-    env: { BUN_PARITY_BUN: BUN, BUN_PARITY_CACHE_DIR: SHARED_CACHE, CI: "1", ...options.env },
+    env: { ...CLI_ENV, ...options.env },
   });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
