@@ -80,6 +80,21 @@ clean-room or dagger folder.`,
     options: { ...config, ...json, ...targetFlag, reference: { type: "string" }, markdown: { type: "string" }, keep: { type: "boolean" } },
     run: async (io, v) => (await import("./commands/parity.ts")).runParity(io, v),
   },
+  explain: {
+    summary: "Say why two executables differ (format sections, Bun's embedded module graph, causes)",
+    usage: "explain A B [--json]",
+    details: `Works on any two executables (ELF, PE, Mach-O; any OS, also from other tools). Maps every
+differing byte range to the section it falls in (header, code, Bun's embedded module graph, code
+signature, overlay), reads Bun's embedded module graph from both files and diffs the embedded
+sources, and names the cause with a hint: output basename embedded, absolute build path leaked
+(__dirname/__filename), NODE_ENV or another process.env value inlined, CommonJS wrapper vs ESM,
+different dependency versions, a different Bun runtime, only the code signature, different
+compile flags (minify, bytecode, exec argv, sourcemap). Exit codes follow diff: 0 identical,
+1 different, 2 unreadable input.`,
+    options: { ...json },
+    positionals: true,
+    run: async (io, v, files) => (await import("./commands/explain.ts")).runExplain(io, v, files),
+  },
   sign: {
     summary: "Re-sign macOS executables ad hoc, on any OS (deterministic)",
     usage: "sign --adhoc FILE... [--identifier id] [--json]",
