@@ -20,6 +20,6 @@ export async function runExplain(io: Io, flags: { json?: boolean }, files: strin
   }) as [string, string];
   const [bytesA, bytesB] = await Promise.all([readFile(a), readFile(b)]);
   const result = explainDifference(bytesA, bytesB, { a: files[0]!, b: files[1]! });
-  io.stdout.write(flags.json ? stableJson(result) : formatExplanation(result));
+  io.stdout.write(flags.json ? stableJson(result) : `${formatExplanation(result)}\n`);
   return result.identical ? 0 : 1;
 }
