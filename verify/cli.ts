@@ -95,6 +95,21 @@ compile flags (minify, bytecode, exec argv, sourcemap). Exit codes follow diff: 
     positionals: true,
     run: async (io, v, files) => (await import("./commands/explain.ts")).runExplain(io, v, files),
   },
+  inspect: {
+    summary: "Check each artifact is what its name says: format, arch, libc, macOS signature, Bun version",
+    usage: "inspect [FILE ...] [--dist dir] [--target id ...] [--json] [--config file]",
+    details: `Without files, inspects every target's executable in the output folder (checking it against
+manifest.json); with files, inspects those (their names are matched against targets.json, or read
+for os/arch tokens). For each: format (ELF, PE, Mach-O), OS and CPU, and whether they match the
+claimed target (a linux-arm64 file named linux-x64 fails); ELF interpreter (glibc or musl loader),
+the highest GLIBC_x.y it needs (the oldest glibc it runs on), static or dynamic; PE machine,
+subsystem (console/GUI) and Authenticode; Mach-O code signature recomputed page by page (an
+invalid one fails with the fix: bun verify sign --adhoc); the embedded Bun version, entry point
+and module count. Exit 1 when any artifact fails.`,
+    options: { ...config, ...json, ...targetFlag, dist: { type: "string" } },
+    positionals: true,
+    run: async (io, v, files) => (await import("./commands/inspect.ts")).runInspect(io, v, files),
+  },
   sign: {
     summary: "Re-sign macOS executables ad hoc, on any OS (deterministic)",
     usage: "sign --adhoc FILE... [--identifier id] [--json]",
