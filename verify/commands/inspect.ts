@@ -1,12 +1,11 @@
 // `bun verify inspect`: what each artifact really is, checked against what it claims to be.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { artifactsIn } from "../artifacts.ts";
 import { type Config, selectTargets } from "../config.ts";
-import { sha256Hex, stableJson } from "../digest.ts";
+import { stableJson } from "../digest.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
-import { type Claim, type InspectFacts, claimFromName, claimOfTarget, inspectBytes } from "../inspect.ts";
+import { type InspectFacts, claimFromName } from "../inspect.ts";
+import { type InspectItem, distItems, inspectItems } from "../validate.ts";
 import { annotate } from "../report/github.ts";
 import { formatBytes, formatTable } from "../report/table.ts";
 import { type Io, findConfigFile, loadProject } from "./context.ts";
@@ -18,49 +17,21 @@ export interface InspectFlags {
   json?: boolean;
 }
 
-interface Item {
-  file: string;
-  claim?: Claim;
-  /** sha256 the manifest lists for it. */
-  listed?: string;
-}
-
 export async function runInspect(io: Io, flags: InspectFlags, files: string[]): Promise<number> {
   const config = await optionalConfig(io, flags, files.length > 0);
-  const items: Item[] = [];
+  let items: InspectItem[];
   if (files.length > 0) {
-    for (const f of files) {
+    items = files.map((f) => {
       const file = path.resolve(io.cwd, f);
       if (!existsSync(file)) throw new UsageError(`${f}: no such file`, "Pass built executables, or no files to inspect the output folder.");
-      const item: Item = { file };
       const claim = claimFromName(file, config?.targets ?? [], config?.name);
-      if (claim) item.claim = claim;
-      items.push(item);
-    }
+      return claim ? { file, claim } : { file };
+    });
   } else {
     const distDir = flags.dist ? path.resolve(io.cwd, flags.dist) : config!.outDir;
-    for (const a of await artifactsIn(distDir, config!, selectTargets(config!, flags.target))) {
-      const item: Item = { file: a.file, claim: claimOfTarget(a.target, a.entry ? `manifest (${a.target.id})` : `targets.json (${a.target.id})`) };
-      if (a.entry) item.listed = a.entry.sha256;
-      items.push(item);
-    }
+    items = await distItems(distDir, config!, selectTargets(config!, flags.target));
   }
-
-  const results: InspectFacts[] = [];
-  for (const item of items) {
-    if (!existsSync(item.file)) {
-      const missing = `missing: ${path.relative(io.cwd, item.file)} (run bun verify build, or pass --dist)`;
-      results.push({ file: item.file, bytes: 0, format: "-", os: "-", arch: "-", problems: [missing], notes: [], ok: false });
-      continue;
-    }
-    const bytes = await readFile(item.file);
-    const facts = inspectBytes(bytes, path.relative(io.cwd, item.file) || item.file, item.claim);
-    if (item.listed && sha256Hex(bytes) !== item.listed) {
-      facts.problems.push("sha256 differs from manifest.json: the file changed after the build");
-      facts.ok = false;
-    }
-    results.push(facts);
-  }
+  const results = await inspectItems(items, io.cwd);
 
   if (flags.json) io.stdout.write(stableJson(results));
   else io.stdout.write(formatInspect(results));

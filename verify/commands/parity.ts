@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type CleanRoom, installCommand, prepareCleanRoom } from "../clean-room.ts";
-import { selectTargets, type Config } from "../config.ts";
+import { selectTargets, type Config, type Target } from "../config.ts";
 import { stableJson } from "../digest.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
 import { type ParityRow, type Side, compareSides, parityPassed, sideFromFolder, sideFromListing } from "../parity.ts";
@@ -32,11 +32,20 @@ export interface ReferenceInfo {
   cleanRoom?: Pick<CleanRoom, "variations" | "notApplied" | "sharedCaches" | "projectDir">;
 }
 
+export interface ValidationSummary {
+  /** Native artifacts inspected; failures name the file and its problems. */
+  inspect: { checked: number; failures: { file: string; problems: string[] }[] };
+  /** Smoke cases on the native artifacts this host can run. */
+  smoke: { passed: number; failed: { target: string; case: string; reason: string }[]; notRun: number };
+}
+
 export interface ParityReport {
   project: string;
   native: { command: string; distDir: string };
   reference: ReferenceInfo;
   rows: ParityRow[];
+  validation: ValidationSummary;
+  /** Every selected target identical, and the native artifacts pass inspect and smoke. */
   passed: boolean;
 }
 
@@ -63,13 +72,15 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
       config.targets.map(fileOf),
     );
     await explainDifferences(rows);
+    const validation = await validateNative(config, targets, io.cwd);
 
     const report: ParityReport = {
       project: config.projectDir,
       native: { command: nativeCommand, distDir: config.outDir },
       reference,
       rows,
-      passed: parityPassed(rows),
+      validation,
+      passed: parityPassed(rows) && validation.inspect.failures.length === 0 && validation.smoke.failed.length === 0,
     };
     if (flags.json) io.stdout.write(stableJson(report));
     else io.stdout.write(parityText(report));
@@ -81,9 +92,16 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
       log(`kept: ${cleanup.join(", ")}`);
       cleanup.length = 0;
     }
+    for (const f of validation.inspect.failures) annotate(io, "error", `inspect ${path.basename(f.file)}`, f.problems.join("; "), f.file);
+    for (const f of validation.smoke.failed) annotate(io, "error", `smoke ${f.target}`, `${f.case}: ${f.reason}`);
     if (!report.passed) {
       const bad = rows.filter((r) => r.verdict !== "identical");
-      throw new CheckFailed(`${bad.length} of ${rows.length} artifacts are not identical to the ${reference.kind} reference`);
+      const reasons = [
+        bad.length > 0 ? `${bad.length} of ${rows.length} artifacts are not identical to the ${reference.kind} reference` : "",
+        validation.inspect.failures.length > 0 ? `${validation.inspect.failures.length} native artifact(s) failed inspection` : "",
+        validation.smoke.failed.length > 0 ? `${validation.smoke.failed.length} smoke case(s) failed` : "",
+      ].filter(Boolean);
+      throw new CheckFailed(reasons.join("; "));
     }
     return 0;
   } finally {
@@ -220,6 +238,21 @@ async function cleanRoomSide(
     await runLogged("sh", ["-c", `umask ${room.umask} && exec "$0" "$@"`, justCommand, "build-all"], options, io, quiet, "clean-room build (just build-all)");
   }
   return sideFromFolder(room.distDir, label);
+}
+
+/** Inspect and smoke-run the native artifacts: parity of broken binaries is no release. */
+async function validateNative(config: Config, targets: Target[], cwd: string): Promise<ValidationSummary> {
+  const { distItems, inspectItems, smokeDist } = await import("../validate.ts");
+  const facts = await inspectItems(await distItems(config.outDir, config, targets), cwd);
+  const cases = config.smoke.length > 0 ? await smokeDist(config.outDir, config, targets) : [];
+  return {
+    inspect: { checked: facts.length, failures: facts.filter((f) => !f.ok).map((f) => ({ file: f.file, problems: f.problems })) },
+    smoke: {
+      passed: cases.filter((c) => c.status === "pass").length,
+      failed: cases.filter((c) => c.status === "fail").map((c) => ({ target: c.target, case: c.case, reason: c.reason })),
+      notRun: cases.filter((c) => c.status === "not-run").length,
+    },
+  };
 }
 
 /** Runs explain on every differing pair whose bytes are both here. */

@@ -1,13 +1,11 @@
 // `bun verify smoke`: run the smoke cases of targets.json on every artifact this host can run.
-import { availableParallelism } from "node:os";
 import path from "node:path";
-import pLimit from "p-limit";
-import { artifactsIn } from "../artifacts.ts";
 import { selectTargets } from "../config.ts";
 import { stableJson } from "../digest.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
 import { formatBytes, formatDuration, formatTable } from "../report/table.ts";
-import { type CaseResult, currentHost, executorFor, runCase } from "../smoke.ts";
+import { type CaseResult, currentHost } from "../smoke.ts";
+import { smokeDist } from "../validate.ts";
 import { type Io, loadProject } from "./context.ts";
 
 export interface SmokeFlags {
@@ -24,27 +22,8 @@ export async function runSmokeCommand(io: Io, flags: SmokeFlags): Promise<number
     throw new UsageError(`${config.file} has no smoke cases`, 'Add e.g. "smoke": [{ "name": "version", "args": ["--version"], "stdout": "\\\\d+\\\\.\\\\d+" }].');
   }
   const distDir = flags.dist ? path.resolve(io.cwd, flags.dist) : config.outDir;
-  const artifacts = await artifactsIn(distDir, config, selectTargets(config, flags.target));
   const host = currentHost();
-  const limit = pLimit(availableParallelism());
-  const results = (
-    await Promise.all(
-      artifacts.map((artifact) =>
-        limit(async () => {
-          const cases = config.smoke.filter((c) => !c.targets || c.targets.includes(artifact.target.id));
-          const out: CaseResult[] = [];
-          for (const smoke of cases) {
-            if (!artifact.exists) {
-              out.push({ target: artifact.target.id, case: smoke.name, status: "fail", reason: `missing: ${artifact.file} (run bun verify build)` });
-              continue;
-            }
-            out.push(await runCase(artifact.target, smoke, executorFor(artifact.target, artifact.file, host)));
-          }
-          return out;
-        }),
-      ),
-    )
-  ).flat();
+  const results = await smokeDist(distDir, config, selectTargets(config, flags.target), host);
 
   const failed = results.filter((r) => r.status === "fail" || (flags["require-all"] && r.status === "not-run"));
   if (flags.json) {

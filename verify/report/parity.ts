@@ -27,10 +27,19 @@ export function parityText(report: ParityReport): string {
     out += `not applied: ${room.notApplied.map((n) => `${n.reprotest} (${n.why})`).join("; ")}\n`;
     out += `shared verified caches: ${room.sharedCaches.join(", ")}\n`;
   }
+  out += validationText(report);
   const bad = report.rows.filter((r) => r.verdict !== "identical").length;
-  out += report.passed
+  out += bad === 0
     ? `\nPARITY: all ${report.rows.length} artifacts are bit-for-bit identical.\n`
     : `\nNO PARITY: ${bad} of ${report.rows.length} artifacts are not identical.\n`;
+  return out;
+}
+
+function validationText(report: ParityReport): string {
+  const { inspect, smoke } = report.validation;
+  let out = `\nnative artifacts: inspect ${inspect.checked - inspect.failures.length}/${inspect.checked} ok; smoke ${smoke.passed} passed, ${smoke.failed.length} failed, ${smoke.notRun} not run here\n`;
+  for (const f of inspect.failures) out += `  inspect FAIL ${f.file}: ${f.problems.join("; ")}\n`;
+  for (const f of smoke.failed) out += `  smoke FAIL ${f.target} / ${f.case}: ${f.reason.split("\n")[0]}\n`;
   return out;
 }
 
@@ -48,6 +57,10 @@ export function parityMarkdown(report: ParityReport): string {
   for (const row of report.rows.filter((x) => x.explanation)) {
     md += `\n**${row.target || row.file}** differs:\n${row.explanation!.map((line) => `- ${cell(line)}`).join("\n")}\n`;
   }
+  const { inspect, smoke } = report.validation;
+  md += `\nNative artifacts: inspect ${inspect.checked - inspect.failures.length}/${inspect.checked} ok; smoke ${smoke.passed} passed, ${smoke.failed.length} failed, ${smoke.notRun} not run on this host.\n`;
+  for (const f of inspect.failures) md += `- ❌ inspect \`${f.file}\`: ${cell(f.problems.join("; "))}\n`;
+  for (const f of smoke.failed) md += `- ❌ smoke ${f.target} / ${cell(f.case)}: ${cell(f.reason.split("\n")[0]!)}\n`;
   if (r.cleanRoom) {
     md += `\n<details><summary>Clean-room variations (reprotest names)</summary>\n\n| variation | what | native | clean room |\n|---|---|---|---|\n`;
     for (const v of r.cleanRoom.variations) md += `| ${v.reprotest} | ${cell(v.what)} | ${cell(v.native)} | ${cell(v.cleanRoom)} |\n`;
