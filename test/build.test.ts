@@ -82,6 +82,21 @@ describe("bun verify build on the hello fixture", () => {
   });
 });
 
+describe("size budgets", () => {
+  it("fails a target whose executable is over its maxBytes budget, and lists only the others", async () => {
+    const app = copyFixture("hello");
+    const file = path.join(app, "targets.json");
+    const config = JSON.parse(readFileSync(file, "utf8"));
+    config.targets = config.targets.filter((t: { id: string }) => ["linux-x64", "darwin-arm64"].includes(t.id));
+    config.targets[0].maxBytes = 50_000_000;
+    writeFileSync(file, JSON.stringify(config));
+    const result = await runCli(["build"], { cwd: app });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/hello-linux-x64 is \d+ bytes, over its budget of 50000000 bytes \(targets.json maxBytes\) by \d+/);
+    expect(readFileSync(path.join(app, "dist", "SHA256SUMS"), "utf8")).toMatch(/^[0-9a-f]{64} {2}hello-darwin-arm64\n$/);
+  });
+});
+
 describe("determinism", () => {
   it("gives identical SHA256SUMS for all six targets from two paths with different HOME, TMPDIR, TZ, LANG and umask", async () => {
     const builds = [

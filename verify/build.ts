@@ -215,6 +215,11 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
             const modules = metafileInputs(await readFile(t.metafile, "utf8"));
             emit({ type: "hashing", target: id });
             const digest = await pool.hash(t.stagedFile);
+            if (t.target.maxBytes !== undefined && digest.bytes > t.target.maxBytes) {
+              throw new CompileError(
+                `${t.outputFile} is ${digest.bytes} bytes, over its budget of ${t.target.maxBytes} bytes (targets.json maxBytes) by ${digest.bytes - t.target.maxBytes}`,
+              );
+            }
             const entry: ManifestTarget = {
               id,
               os: t.target.os,

@@ -38,6 +38,16 @@ export interface Target {
   bunTarget: string;
   cpuLevel?: "baseline" | "modern";
   runner: string;
+  /** Size budget in bytes: the build fails when the executable is larger. */
+  maxBytes?: number;
+}
+
+export interface ArchiveOptions {
+  /** Extra files (relative to projectDir) put next to the executable in every archive. */
+  files: string[];
+  windowsZip: boolean;
+  /** Absolute folder for the archives. */
+  outDir: string;
 }
 
 export interface SmokeCase {
@@ -65,6 +75,7 @@ export interface Config {
   build: BuildOptions;
   targets: Target[];
   smoke: SmokeCase[];
+  archives: ArchiveOptions;
 }
 
 export interface ParseOptions {
@@ -189,6 +200,7 @@ export function parseConfig(text: string, file: string, options: ParseOptions): 
       runner: t.runner ?? defaultRunnerFor(t),
     };
     if (parsed.cpuLevel) target.cpuLevel = parsed.cpuLevel;
+    if (t.maxBytes !== undefined) target.maxBytes = t.maxBytes;
     return target;
   });
 
@@ -243,7 +255,23 @@ export function parseConfig(text: string, file: string, options: ParseOptions): 
     macosAdhocSign: b.macosAdhocSign ?? true,
   };
 
-  const config: Config = { file, projectDir, name: input.name, entrypoint, outDir, build, targets, smoke };
+  const archiveFiles = (input.archives?.files ?? []).map((f, i) => {
+    const normalized = f.replaceAll("\\", "/");
+    if (path.isAbsolute(normalized) || normalized.split("/").includes("..")) {
+      throw new ConfigError(
+        file, `$.archives.files[${i}]`, `"${f}" is outside the project`, "a path inside the folder holding targets.json",
+        "List files of the project, e.g. \"README.md\".",
+        ...at(["archives", "files", i]),
+      );
+    }
+    return normalized;
+  });
+  const archives: ArchiveOptions = {
+    files: archiveFiles,
+    windowsZip: input.archives?.windowsZip ?? false,
+    outDir: input.archives?.outDir ? path.resolve(projectDir, input.archives.outDir) : outDir,
+  };
+  const config: Config = { file, projectDir, name: input.name, entrypoint, outDir, build, targets, smoke, archives };
   if (input.version !== undefined) config.version = input.version;
   return config;
 }
@@ -270,7 +298,8 @@ interface RawConfig {
   entrypoint: string;
   outDir?: string;
   build?: Partial<Omit<BuildOptions, "autoload">> & { autoload?: Partial<BuildOptions["autoload"]> };
-  targets: { id: string; os: Os; arch: Arch; libc?: Libc; bunTarget?: string; runner?: string }[];
+  targets: { id: string; os: Os; arch: Arch; libc?: Libc; bunTarget?: string; runner?: string; maxBytes?: number }[];
+  archives?: { files?: string[]; windowsZip?: boolean; outDir?: string };
   smoke?: {
     name: string; args: string[]; exitCode?: number; stdout?: string; stderr?: string;
     env?: Record<string, string>; timeoutMs?: number; targets?: string[];

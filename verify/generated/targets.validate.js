@@ -2,16 +2,17 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/bun-parity/bun-parity/targets.schema.json","title":"bun-parity targets.json","description":"What to build with `bun build --compile`, for which targets, and how to smoke-test the result. Read by `bun verify`.","type":"object","additionalProperties":false,"required":["name","entrypoint","targets"],"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$","description":"Artifact name: executables are written as <name>-<target id>[.exe]. Letters, digits, '.', '_' and '-' only, so it cannot escape the output folder."},"version":{"type":"string","description":"Release version used in archive names. Default: the version in package.json."},"entrypoint":{"type":"string","minLength":1,"description":"The program's entry file, relative to the folder holding targets.json (e.g. src/cli.ts)."},"outDir":{"type":"string","minLength":1,"default":"dist","description":"Folder the executables, SHA256SUMS and manifest.json are written to, relative to targets.json."},"build":{"$ref":"#/definitions/build"},"targets":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/target"},"description":"One entry per executable to produce."},"smoke":{"type":"array","items":{"$ref":"#/definitions/smokeCase"},"description":"Commands run against every executable this host can execute (`bun verify smoke`)."}},"definitions":{"build":{"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"minify":{"type":"boolean","default":true,"description":"--minify"},"sourcemap":{"type":"boolean","default":false,"description":"--sourcemap: embed a source map in the executable (the .map sidecar Bun also writes is never put in the output folder)."},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"define":{"type":"object","additionalProperties":{"type":"string"},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}},"target":{"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."}}},"smokeCase":{"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/bun-parity/bun-parity/targets.schema.json","title":"bun-parity targets.json","description":"What to build with `bun build --compile`, for which targets, and how to smoke-test the result. Read by `bun verify`.","type":"object","additionalProperties":false,"required":["name","entrypoint","targets"],"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$","description":"Artifact name: executables are written as <name>-<target id>[.exe]. Letters, digits, '.', '_' and '-' only, so it cannot escape the output folder."},"version":{"type":"string","description":"Release version used in archive names. Default: the version in package.json."},"entrypoint":{"type":"string","minLength":1,"description":"The program's entry file, relative to the folder holding targets.json (e.g. src/cli.ts)."},"outDir":{"type":"string","minLength":1,"default":"dist","description":"Folder the executables, SHA256SUMS and manifest.json are written to, relative to targets.json."},"build":{"$ref":"#/definitions/build"},"targets":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/target"},"description":"One entry per executable to produce."},"smoke":{"type":"array","items":{"$ref":"#/definitions/smokeCase"},"description":"Commands run against every executable this host can execute (`bun verify smoke`)."},"archives":{"$ref":"#/definitions/archives"}},"definitions":{"build":{"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"minify":{"type":"boolean","default":true,"description":"--minify"},"sourcemap":{"type":"boolean","default":false,"description":"--sourcemap: embed a source map in the executable (the .map sidecar Bun also writes is never put in the output folder)."},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"define":{"type":"object","additionalProperties":{"type":"string"},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}},"target":{"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."},"maxBytes":{"type":"integer","minimum":1,"description":"Size budget: the build fails when this target's executable is larger (bytes)."}}},"smokeCase":{"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."}}},"archives":{"type":"object","additionalProperties":false,"description":"Release archives written by `bun verify package`: <name>-<version>-<target id>.tar.gz (and .zip for Windows targets when windowsZip is set).","properties":{"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra files put next to the executable in every archive, relative to targets.json (e.g. README.md, LICENSE)."},"windowsZip":{"type":"boolean","default":false,"description":"Also write a .zip for Windows targets (what Windows users expect)."},"outDir":{"type":"string","minLength":1,"description":"Folder for the archives, relative to targets.json. Default: the output folder (outDir), so SHA256SUMS covers them."}}}}};
 const schema12 = {"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"minify":{"type":"boolean","default":true,"description":"--minify"},"sourcemap":{"type":"boolean","default":false,"description":"--sourcemap: embed a source map in the executable (the .map sidecar Bun also writes is never put in the output folder)."},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"define":{"type":"object","additionalProperties":{"type":"string"},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}};
-const schema13 = {"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."}}};
+const schema13 = {"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."},"maxBytes":{"type":"integer","minimum":1,"description":"Size budget: the build fails when this target's executable is larger (bytes)."}}};
 const schema14 = {"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."}}};
+const schema15 = {"type":"object","additionalProperties":false,"description":"Release archives written by `bun verify package`: <name>-<version>-<target id>.tar.gz (and .zip for Windows targets when windowsZip is set).","properties":{"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra files put next to the executable in every archive, relative to targets.json (e.g. README.md, LICENSE)."},"windowsZip":{"type":"boolean","default":false,"description":"Also write a .zip for Windows targets (what Windows users expect)."},"outDir":{"type":"string","minLength":1,"description":"Folder for the archives, relative to targets.json. Default: the output folder (outDir), so SHA256SUMS covers them."}}};
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = ((text) => [...text].length);
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]*$", "u");
 const pattern1 = new RegExp("^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$", "u");
 const pattern2 = new RegExp("^[a-z0-9][a-z0-9._-]*$", "u");
 const pattern3 = new RegExp("^bun-", "u");
-const func2 = ((text) => [...text].length);
-const func4 = Object.prototype.hasOwnProperty;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://github.com/bun-parity/bun-parity/targets.schema.json" */;
@@ -49,7 +50,7 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "$schema") || (key0 === "name")) || (key0 === "version")) || (key0 === "entrypoint")) || (key0 === "outDir")) || (key0 === "build")) || (key0 === "targets")) || (key0 === "smoke"))){
+if(!(func2.call(schema11.properties, key0))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err3];
@@ -112,7 +113,7 @@ errors++;
 if(data.entrypoint !== undefined){
 let data3 = data.entrypoint;
 if(typeof data3 === "string"){
-if(func2(data3) < 1){
+if(func3(data3) < 1){
 const err8 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err8];
@@ -137,7 +138,7 @@ errors++;
 if(data.outDir !== undefined){
 let data4 = data.outDir;
 if(typeof data4 === "string"){
-if(func2(data4) < 1){
+if(func3(data4) < 1){
 const err10 = {instancePath:instancePath+"/outDir",schemaPath:"#/properties/outDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err10];
@@ -163,7 +164,7 @@ if(data.build !== undefined){
 let data5 = data.build;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 for(const key1 in data5){
-if(!(func4.call(schema12.properties, key1))){
+if(!(func2.call(schema12.properties, key1))){
 const err12 = {instancePath:instancePath+"/build",schemaPath:"#/definitions/build/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err12];
@@ -464,7 +465,7 @@ vErrors.push(err35);
 errors++;
 }
 for(const key5 in data23){
-if(!((((((key5 === "id") || (key5 === "os")) || (key5 === "arch")) || (key5 === "libc")) || (key5 === "bunTarget")) || (key5 === "runner"))){
+if(!(((((((key5 === "id") || (key5 === "os")) || (key5 === "arch")) || (key5 === "libc")) || (key5 === "bunTarget")) || (key5 === "runner")) || (key5 === "maxBytes"))){
 const err36 = {instancePath:instancePath+"/targets/" + i1,schemaPath:"#/definitions/target/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err36];
@@ -576,9 +577,10 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/targets/" + i1,schemaPath:"#/definitions/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data23.maxBytes !== undefined){
+let data30 = data23.maxBytes;
+if(!((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30)))){
+const err45 = {instancePath:instancePath+"/targets/" + i1+"/maxBytes",schemaPath:"#/definitions/target/properties/maxBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -587,10 +589,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-}
-else {
-const err46 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(typeof data30 == "number"){
+if(data30 < 1 || isNaN(data30)){
+const err46 = {instancePath:instancePath+"/targets/" + i1+"/maxBytes",schemaPath:"#/definitions/target/properties/maxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -600,15 +601,10 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data.smoke !== undefined){
-let data30 = data.smoke;
-if(Array.isArray(data30)){
-const len2 = data30.length;
-for(let i2=0; i2<len2; i2++){
-let data31 = data30[i2];
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-if(data31.name === undefined){
-const err47 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/targets/" + i1,schemaPath:"#/definitions/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -617,8 +613,10 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(data31.args === undefined){
-const err48 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/required",keyword:"required",params:{missingProperty: "args"},message:"must have required property '"+"args"+"'"};
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -627,9 +625,16 @@ vErrors.push(err48);
 }
 errors++;
 }
-for(const key6 in data31){
-if(!((((((((key6 === "name") || (key6 === "args")) || (key6 === "exitCode")) || (key6 === "stdout")) || (key6 === "stderr")) || (key6 === "env")) || (key6 === "timeoutMs")) || (key6 === "targets"))){
-const err49 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+}
+if(data.smoke !== undefined){
+let data31 = data.smoke;
+if(Array.isArray(data31)){
+const len2 = data31.length;
+for(let i2=0; i2<len2; i2++){
+let data32 = data31[i2];
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.name === undefined){
+const err49 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -638,12 +643,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-if(data31.name !== undefined){
-let data32 = data31.name;
-if(typeof data32 === "string"){
-if(func2(data32) < 1){
-const err50 = {instancePath:instancePath+"/smoke/" + i2+"/name",schemaPath:"#/definitions/smokeCase/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data32.args === undefined){
+const err50 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/required",keyword:"required",params:{missingProperty: "args"},message:"must have required property '"+"args"+"'"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -652,9 +653,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-else {
-const err51 = {instancePath:instancePath+"/smoke/" + i2+"/name",schemaPath:"#/definitions/smokeCase/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key6 in data32){
+if(!((((((((key6 === "name") || (key6 === "args")) || (key6 === "exitCode")) || (key6 === "stdout")) || (key6 === "stderr")) || (key6 === "env")) || (key6 === "timeoutMs")) || (key6 === "targets"))){
+const err51 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -664,13 +665,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data31.args !== undefined){
-let data33 = data31.args;
-if(Array.isArray(data33)){
-const len3 = data33.length;
-for(let i3=0; i3<len3; i3++){
-if(typeof data33[i3] !== "string"){
-const err52 = {instancePath:instancePath+"/smoke/" + i2+"/args/" + i3,schemaPath:"#/definitions/smokeCase/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.name !== undefined){
+let data33 = data32.name;
+if(typeof data33 === "string"){
+if(func3(data33) < 1){
+const err52 = {instancePath:instancePath+"/smoke/" + i2+"/name",schemaPath:"#/definitions/smokeCase/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -680,9 +679,8 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
 else {
-const err53 = {instancePath:instancePath+"/smoke/" + i2+"/args",schemaPath:"#/definitions/smokeCase/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err53 = {instancePath:instancePath+"/smoke/" + i2+"/name",schemaPath:"#/definitions/smokeCase/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -692,10 +690,13 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data31.exitCode !== undefined){
-let data35 = data31.exitCode;
-if(!((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35)))){
-const err54 = {instancePath:instancePath+"/smoke/" + i2+"/exitCode",schemaPath:"#/definitions/smokeCase/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data32.args !== undefined){
+let data34 = data32.args;
+if(Array.isArray(data34)){
+const len3 = data34.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data34[i3] !== "string"){
+const err54 = {instancePath:instancePath+"/smoke/" + i2+"/args/" + i3,schemaPath:"#/definitions/smokeCase/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -705,9 +706,9 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data31.stdout !== undefined){
-if(typeof data31.stdout !== "string"){
-const err55 = {instancePath:instancePath+"/smoke/" + i2+"/stdout",schemaPath:"#/definitions/smokeCase/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err55 = {instancePath:instancePath+"/smoke/" + i2+"/args",schemaPath:"#/definitions/smokeCase/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -717,9 +718,10 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data31.stderr !== undefined){
-if(typeof data31.stderr !== "string"){
-const err56 = {instancePath:instancePath+"/smoke/" + i2+"/stderr",schemaPath:"#/definitions/smokeCase/properties/stderr/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.exitCode !== undefined){
+let data36 = data32.exitCode;
+if(!((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36)))){
+const err56 = {instancePath:instancePath+"/smoke/" + i2+"/exitCode",schemaPath:"#/definitions/smokeCase/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -729,12 +731,9 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data31.env !== undefined){
-let data38 = data31.env;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-for(const key7 in data38){
-if(typeof data38[key7] !== "string"){
-const err57 = {instancePath:instancePath+"/smoke/" + i2+"/env/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/smokeCase/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.stdout !== undefined){
+if(typeof data32.stdout !== "string"){
+const err57 = {instancePath:instancePath+"/smoke/" + i2+"/stdout",schemaPath:"#/definitions/smokeCase/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -744,9 +743,9 @@ vErrors.push(err57);
 errors++;
 }
 }
-}
-else {
-const err58 = {instancePath:instancePath+"/smoke/" + i2+"/env",schemaPath:"#/definitions/smokeCase/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data32.stderr !== undefined){
+if(typeof data32.stderr !== "string"){
+const err58 = {instancePath:instancePath+"/smoke/" + i2+"/stderr",schemaPath:"#/definitions/smokeCase/properties/stderr/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -756,10 +755,12 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data31.timeoutMs !== undefined){
-let data40 = data31.timeoutMs;
-if(!((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40)))){
-const err59 = {instancePath:instancePath+"/smoke/" + i2+"/timeoutMs",schemaPath:"#/definitions/smokeCase/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data32.env !== undefined){
+let data39 = data32.env;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+for(const key7 in data39){
+if(typeof data39[key7] !== "string"){
+const err59 = {instancePath:instancePath+"/smoke/" + i2+"/env/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/smokeCase/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -768,9 +769,10 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(typeof data40 == "number"){
-if(data40 < 1 || isNaN(data40)){
-const err60 = {instancePath:instancePath+"/smoke/" + i2+"/timeoutMs",schemaPath:"#/definitions/smokeCase/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/smoke/" + i2+"/env",schemaPath:"#/definitions/smokeCase/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -780,14 +782,10 @@ vErrors.push(err60);
 errors++;
 }
 }
-}
-if(data31.targets !== undefined){
-let data41 = data31.targets;
-if(Array.isArray(data41)){
-const len4 = data41.length;
-for(let i4=0; i4<len4; i4++){
-if(typeof data41[i4] !== "string"){
-const err61 = {instancePath:instancePath+"/smoke/" + i2+"/targets/" + i4,schemaPath:"#/definitions/smokeCase/properties/targets/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.timeoutMs !== undefined){
+let data41 = data32.timeoutMs;
+if(!((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41)))){
+const err61 = {instancePath:instancePath+"/smoke/" + i2+"/timeoutMs",schemaPath:"#/definitions/smokeCase/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -796,10 +794,9 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-}
-else {
-const err62 = {instancePath:instancePath+"/smoke/" + i2+"/targets",schemaPath:"#/definitions/smokeCase/properties/targets/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(typeof data41 == "number"){
+if(data41 < 1 || isNaN(data41)){
+const err62 = {instancePath:instancePath+"/smoke/" + i2+"/timeoutMs",schemaPath:"#/definitions/smokeCase/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -810,8 +807,13 @@ errors++;
 }
 }
 }
-else {
-const err63 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data32.targets !== undefined){
+let data42 = data32.targets;
+if(Array.isArray(data42)){
+const len4 = data42.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data42[i4] !== "string"){
+const err63 = {instancePath:instancePath+"/smoke/" + i2+"/targets/" + i4,schemaPath:"#/definitions/smokeCase/properties/targets/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -823,7 +825,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/smoke",schemaPath:"#/properties/smoke/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err64 = {instancePath:instancePath+"/smoke/" + i2+"/targets",schemaPath:"#/definitions/smokeCase/properties/targets/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -835,12 +837,141 @@ errors++;
 }
 }
 else {
-const err65 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err65 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err65];
 }
 else {
 vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/smoke",schemaPath:"#/properties/smoke/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data.archives !== undefined){
+let data44 = data.archives;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+for(const key8 in data44){
+if(!(((key8 === "files") || (key8 === "windowsZip")) || (key8 === "outDir"))){
+const err67 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data44.files !== undefined){
+let data45 = data44.files;
+if(Array.isArray(data45)){
+const len5 = data45.length;
+for(let i5=0; i5<len5; i5++){
+let data46 = data45[i5];
+if(typeof data46 === "string"){
+if(func3(data46) < 1){
+const err68 = {instancePath:instancePath+"/archives/files/" + i5,schemaPath:"#/definitions/archives/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/archives/files/" + i5,schemaPath:"#/definitions/archives/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/archives/files",schemaPath:"#/definitions/archives/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data44.windowsZip !== undefined){
+if(typeof data44.windowsZip !== "boolean"){
+const err71 = {instancePath:instancePath+"/archives/windowsZip",schemaPath:"#/definitions/archives/properties/windowsZip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data44.outDir !== undefined){
+let data48 = data44.outDir;
+if(typeof data48 === "string"){
+if(func3(data48) < 1){
+const err72 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+}
+else {
+const err75 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
 }
 errors++;
 }
