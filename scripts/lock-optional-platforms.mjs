@@ -3,10 +3,12 @@
 // binaries). Without them `npm ci` stops with "Missing: rust-just-darwin-arm64@ from lock file",
 // and on macOS/Windows/arm64 no `just` binary would be installed. The entries carry version,
 // os and cpu (from the package name) but no integrity: npm then fetches them by name@version.
-// Run after `npm install` on a machine whose registry lacks them: node scripts/lock-optional-platforms.mjs
+// Run after `npm install` on a machine whose registry lacks them:
+//   node scripts/lock-optional-platforms.mjs [path/to/package-lock.json]
 import { readFileSync, writeFileSync } from "node:fs";
+import process from "node:process";
 
-const LOCK = new URL("../package-lock.json", import.meta.url);
+const LOCK = process.argv[2] ?? new URL("../package-lock.json", import.meta.url);
 const lock = JSON.parse(readFileSync(LOCK, "utf8"));
 const OS = { darwin: "darwin", linux: "linux", windows: "win32", win32: "win32" };
 const CPU = { x64: "x64", arm64: "arm64", arm: "arm", armv7: "arm", loong64: "loong64", riscv64: "riscv64" };

@@ -1,0 +1,120 @@
+// `bun-parity init` on three real projects, through the real npm package: `npm pack` of this
+// repository, installed into each project, then `just build-all` and a clean-room parity run.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI_ENV, REPO, copyFixture, removeTemps, tempDir } from "./helpers.ts";
+
+let tarball: string;
+const env = { ...process.env, ...CLI_ENV, npm_config_audit: "false", npm_config_fund: "false" };
+const TARGETS = "linux-x64,darwin-arm64";
+
+beforeAll(async () => {
+  // The package exactly as it would be published (prepack compiles lib/).
+  const out = tempDir("pack-");
+  const packed = await execa("npm", ["pack", "--json", "--pack-destination", out], { cwd: REPO, env });
+  tarball = path.join(out, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
+}, 300_000);
+afterAll(removeTemps);
+
+/** Runs a command the way a user would in the project, failing the test with its output. */
+async function run(cwd: string, command: string, args: string[]) {
+  const result = await execa(command, args, { cwd, env, reject: false, all: true });
+  if (result.exitCode !== 0) throw new Error(`${command} ${args.join(" ")} exited ${result.exitCode}:\n${result.all}`);
+  return String(result.all);
+}
+
+/** Install the packed bun-parity (and with it the pinned bun and just) into a project. */
+async function installPacked(dir: string): Promise<void> {
+  await run(dir, "npm", ["install", "--save-dev", "--no-audit", "--no-fund", tarball]);
+  // This machine's registry lacks rust-just's other-platform packages, so npm leaves them out
+  // of the lockfile and the clean room's `npm ci` would refuse it; the repo's own lock has the
+  // same fix (scripts/lock-optional-platforms.mjs explains).
+  await run(dir, "node", [path.join(REPO, "scripts", "lock-optional-platforms.mjs"), path.join(dir, "package-lock.json")]);
+}
+
+describe("the npm package", () => {
+  it("installs into an empty folder and runs: --help, --version, init --dry-run", async () => {
+    const dir = tempDir("fresh-");
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "fresh", version: "1.0.0", type: "module" }));
+    writeFileSync(path.join(dir, "index.ts"), 'console.log("fresh")\n');
+    await installPacked(dir);
+    expect(await run(dir, "npx", ["bun-parity", "--help"])).toContain("Usage: bun-parity <command>");
+    expect(await run(dir, "npx", ["bun-parity", "--version"])).toMatch(/^bun-parity \d+\.\d+\.\d+$/m);
+    const dry = await run(dir, "npx", ["bun-parity", "init", "--dry-run"]);
+    expect(dry).toContain("Dry run: nothing written.");
+    expect(dry).toMatch(/would create\s+targets\.json/);
+    expect(existsSync(path.join(dir, "targets.json"))).toBe(false);
+    // Typed library exports resolve.
+    const types = readFileSync(path.join(dir, "node_modules", "bun-parity", "lib", "index.d.ts"), "utf8");
+    expect(types).toContain("explainDifference");
+  });
+});
+
+describe.each([
+  ["bare", "bare-cli", "src/cli.ts"],
+  ["own-justfile", "own-justfile", "index.ts"],
+  ["js-bin", "jstool", "bin/jstool.js"],
+])("init on the %s project", (fixture, name, entry) => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = copyFixture(path.join("init", fixture));
+    await installPacked(dir);
+  }, 300_000);
+
+  it("detects the entry point and name, and writes the files", async () => {
+    const out = await run(dir, "npx", ["bun-parity", "init", "--targets", TARGETS]);
+    expect(out).toContain(`bun-parity init: ${name} from ${entry}`);
+    const targets = JSON.parse(readFileSync(path.join(dir, "targets.json"), "utf8"));
+    expect(targets.entrypoint).toBe(entry);
+    expect(targets.targets.map((t: { id: string }) => t.id)).toEqual(["linux-x64", "darwin-arm64"]);
+    const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+    expect(pkg.scripts.verify).toBe("bun-parity");
+    expect(pkg.devDependencies.bun).toBe("1.4.5");
+  });
+
+  it("keeps the project's own recipes and workflow", () => {
+    const justfile = readFileSync(path.join(dir, "justfile"), "utf8");
+    if (fixture === "own-justfile") {
+      expect(justfile).toContain('echo "own pre-step before the build"');
+      expect(justfile).toContain("fmt:");
+      // Its own build-all stays the only one; the missing recipes are added below it.
+      expect(justfile.match(/^build-all:/gm)).toHaveLength(1);
+      expect(justfile).toMatch(/^build TARGET:/m);
+      expect(readFileSync(path.join(dir, ".github", "workflows", "release.yml"), "utf8")).toContain("the project's own workflow");
+    } else {
+      expect(justfile).toMatch(/^build-all:/m);
+    }
+  });
+
+  it("builds with just build-all and passes parity against a clean-room rebuild", async () => {
+    await run(dir, "npx", ["bun", "verify", "toolchain", "--update"]);
+    const build = await run(dir, path.join(dir, "node_modules", ".bin", "just"), ["build-all"]);
+    if (fixture === "own-justfile") expect(build).toContain("own pre-step before the build");
+    const check = await execa("sha256sum", ["-c", "SHA256SUMS"], { cwd: path.join(dir, "dist"), reject: false });
+    expect(check.exitCode).toBe(0);
+    const parity = await execa("npx", ["bun", "verify", "parity", "--reference", "clean-room", "--json"], { cwd: dir, env, reject: false });
+    expect(parity.exitCode, String(parity.stderr).slice(-2000)).toBe(0);
+    const report = JSON.parse(String(parity.stdout)) as { rows: { verdict: string }[] };
+    expect(report.rows.map((r) => r.verdict)).toEqual(["identical", "identical"]);
+  });
+
+  it("changes nothing when run again", async () => {
+    const out = await run(dir, "npx", ["bun-parity", "init", "--targets", TARGETS]);
+    expect(out).toContain("Nothing to do: the project is already set up.");
+  });
+
+  it("does not overwrite a file the user changed, unless --force", async () => {
+    const file = path.join(dir, "targets.json");
+    const edited = readFileSync(file, "utf8").replace('"minify": true', '"minify": false');
+    writeFileSync(file, edited);
+    const out = await run(dir, "npx", ["bun-parity", "init", "--targets", TARGETS]);
+    expect(out).toMatch(/kept\s+targets\.json\s+exists and differs/);
+    expect(readFileSync(file, "utf8")).toBe(edited);
+    const forced = await run(dir, "npx", ["bun-parity", "init", "--targets", TARGETS, "--force"]);
+    expect(forced).toMatch(/updated\s+targets\.json/);
+    expect(readFileSync(file, "utf8")).toContain('"minify": true');
+  });
+});
