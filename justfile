@@ -3,7 +3,8 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-export PATH := justfile_directory() + "/node_modules/.bin:" + env_var("PATH")
+# The pinned bun and just from node_modules come first (Windows separates PATH entries with ';').
+export PATH := justfile_directory() / "node_modules" / ".bin" + (if os_family() == "windows" { ";" } else { ":" }) + env_var("PATH")
 
 # List the recipes
 default:
@@ -21,9 +22,10 @@ build-all:
 test:
     vitest run
 
-# Lint: ESLint and the TypeScript type check
+# Lint: ESLint, the TypeScript type check, and the workflow against targets.json (actionlint)
 lint: typecheck
     eslint .
+    bun verify ci --check
 
 # Type-check the whole project and the Dagger module (against the pinned SDK) with tsc
 typecheck:

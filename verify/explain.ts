@@ -572,6 +572,15 @@ function tokenize(text: string): string[] {
 
 const NODE_ENV_VALUES = new Set(["development", "production", "test"]);
 
+/** The single word that differs between two strings that are otherwise equal, if that is all. */
+function changedWords(a: string, b: string): [string | undefined, string | undefined] {
+  const wordsA = a.split(/(\W+)/);
+  const wordsB = b.split(/(\W+)/);
+  if (wordsA.length !== wordsB.length) return [undefined, undefined];
+  const differing = wordsA.map((w, i) => (w === wordsB[i] ? -1 : i)).filter((i) => i >= 0);
+  return differing.length === 1 ? [wordsA[differing[0]!], wordsB[differing[0]!]] : [undefined, undefined];
+}
+
 /** Compares the removed and added text token by token and names what changed. */
 function tokenFindings(removed: string, added: string): Finding[] {
   const tokensA = tokenize(removed);
@@ -601,8 +610,13 @@ function tokenFindings(removed: string, added: string): Finding[] {
       literalsA.forEach((valueA, i) => {
         const valueB = literalsB[i]!;
         if (valueA === valueB) return;
+        const [wordA, wordB] = changedWords(valueA, valueB);
         if (NODE_ENV_VALUES.has(valueA) && NODE_ENV_VALUES.has(valueB)) {
           findings.push({ type: "env", variable: "NODE_ENV", a: JSON.stringify(valueA), b: JSON.stringify(valueB) });
+        } else if (wordA !== undefined && wordB !== undefined && NODE_ENV_VALUES.has(wordA) && NODE_ENV_VALUES.has(wordB)) {
+          // With --minify Bun folds the inlined value into the surrounding string or template
+          // (`(${process.env.NODE_ENV})` becomes `(production)`): the only changed word tells.
+          findings.push({ type: "env", variable: "NODE_ENV", a: JSON.stringify(wordA), b: JSON.stringify(wordB) });
         } else if (isBuildValue(valueA) && isBuildValue(valueB)) {
           findings.push({ type: "build-value", a: valueA, b: valueB });
         } else {

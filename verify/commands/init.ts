@@ -2,6 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { starterWorkflow } from "../ci.ts";
+import { parseConfig } from "../config.ts";
 import { stableJson, writeFileAtomic } from "../digest.ts";
 import { type FileAction, planInit } from "../init.ts";
 import { PINNED_VERSIONS, TOOL_VERSION } from "../version.ts";
@@ -32,6 +34,11 @@ export async function runInit(io: Io, flags: InitFlags): Promise<number> {
   if (flags.entry) options.entry = flags.entry;
   if (flags.name) options.name = flags.name;
   if (flags.force) options.force = true;
+  // The workflow is generated from the targets.json init writes (or keeps), like `bun verify ci --write`.
+  options.workflow = (targetsJson) =>
+    starterWorkflow(parseConfig(targetsJson, path.join(root, "targets.json"), { bunVersion: PINNED_VERSIONS.bun }), {
+      daggerVersion: PINNED_VERSIONS.daggerEngine,
+    });
   const { actions, entry, name } = planInit({ files, exists: (rel) => existsSync(path.join(root, rel)) }, options);
 
   const dryRun = Boolean(flags["dry-run"]);
