@@ -95,6 +95,40 @@ compile flags (minify, bytecode, exec argv, sourcemap). Exit codes follow diff: 
     positionals: true,
     run: async (io, v, files) => (await import("./commands/explain.ts")).runExplain(io, v, files),
   },
+  ci: {
+    summary: "Write (--write) or check (--check) the GitHub workflow's matrix against targets.json; report a validate job (--summary)",
+    usage: "ci [--write | --check | --summary --target id] [--workflow file] [--markdown FILE] [--json] [--config file]",
+    details: `The validate job of .github/workflows/ci.yml has one matrix entry per target of targets.json (target,
+runner, file), between the lines "# bun-parity:matrix:begin" and "# bun-parity:matrix:end".
+Without a mode, prints that block.
+  --write    rewrites only the lines between the markers from targets.json; with no workflow yet, writes
+             the starter workflow (Dagger jobs test, lint, security-scan, build-all; one validate job per
+             target). The file is replaced atomically.
+  --check    fails (exit 1) when the block and targets.json disagree, naming each target and field; checks
+             that run steps call only dagger, just, bun verify, npm ci or well-known shell commands, that
+             every needed job exists and actions are pinned by commit SHA; and runs actionlint on every
+             workflow, with the runner labels of .github/actionlint.yaml. Part of \`just lint\`.
+  --summary  in a validate job: reads the step outcomes (BUN_PARITY_CHECK_SHA256SUMS, _INSPECT, _SMOKE,
+             _PARITY) and RUNNER_OS/RUNNER_ARCH, writes the verdicts to the job summary (or --markdown FILE)
+             and an annotation per failed check naming the target; exit 1 unless every check passed.
+See docs/ci.md.`,
+    options: { ...config, ...json, ...targetFlag, write: { type: "boolean" }, check: { type: "boolean" }, summary: { type: "boolean" }, workflow: { type: "string" }, markdown: { type: "string" } },
+    run: async (io, v) => (await import("./commands/ci.ts")).runCi(io, v),
+  },
+  init: {
+    summary: "Add bun-parity to an existing Bun CLI project (targets.json, justfile, package.json, workflow, dagger.json)",
+    usage: "init [--targets id,id,...] [--entry file] [--name name] [--dry-run] [--force] [--json]",
+    details: `Run in the project root. Detects the entry point (package.json bin, then src/cli.ts, src/index.ts,
+index.ts, ...) and the name; writes targets.json (six targets by default, --targets to choose);
+adds the pinned devDependencies bun, rust-just and bun-parity and the "verify" script to
+package.json; adds the build, build-all, parity, smoke and inspect recipes to the justfile
+(creating it, or appending only the missing recipes: your own recipes are kept); ignores dist/;
+writes .github/workflows/bun-parity.yml and a dagger.json that uses bun-parity's module as its
+blueprint. A file you changed is never overwritten without --force; --dry-run only shows the
+plan; running it twice changes nothing. Prints what it did and what to run next.`,
+    options: { ...json, targets: { type: "string" }, entry: { type: "string" }, name: { type: "string" }, force: { type: "boolean" }, "dry-run": { type: "boolean" } },
+    run: async (io, v) => (await import("./commands/init.ts")).runInit(io, v),
+  },
   inspect: {
     summary: "Check each artifact is what its name says: format, arch, libc, macOS signature, Bun version",
     usage: "inspect [FILE ...] [--dist dir] [--target id ...] [--json] [--config file]",
