@@ -143,11 +143,15 @@ describe("runtime integrity", () => {
       copyFileSync(path.join(SHARED_CACHE, "runtimes", folder, "bun"), path.join(cache, "runtimes", folder, "bun"));
     }
     const corrupted = path.join(cache, "runtimes", "oven-bun-darwin-x64-1.4.5", "bun");
+    // A first build verifies the runtime and stamps it; corrupting it afterwards must still be caught.
+    const clean = await runCli(["build", "--target", "darwin-x64"], { cwd: app, env: { BUN_PARITY_CACHE_DIR: cache } });
+    expect(clean.exitCode, clean.stderr).toBe(0);
+    expect(readFileSync(`${corrupted}.stamp.json`, "utf8")).toContain(lock.runtimes["@oven/bun-darwin-x64"]!.sha256);
     const fd = openSync(corrupted, "r+");
     writeSync(fd, Buffer.from("corrupt"), 0, 7, 1_000_000);
     closeSync(fd);
 
-    const result = await runCli(["build", "--target", "linux-x64", "--target", "darwin-x64"], { cwd: app, env: { BUN_PARITY_CACHE_DIR: cache } });
+    const result = await runCli(["build", "--force", "--target", "linux-x64", "--target", "darwin-x64"], { cwd: app, env: { BUN_PARITY_CACHE_DIR: cache } });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain("darwin-x64 failed:");
     expect(result.stderr).toContain("runtime @oven/bun-darwin-x64@1.4.5 does not match bun-runtimes.lock.json");

@@ -11,6 +11,7 @@ import { type RuntimePackage, runtimePackageFor } from "./bun-targets.ts";
 import type { Config } from "./config.ts";
 import { hashFiles, stableJson, writeFileAtomic } from "./digest.ts";
 import { CheckFailed, UsageError } from "./errors.ts";
+import { readStampBeside, stampMatches, writeStampBeside } from "./stamp.ts";
 
 export const LOCK_FILE = "bun-runtimes.lock.json";
 
@@ -152,8 +153,11 @@ export async function ensureRuntime(
 ): Promise<RuntimeStatus> {
   const target = runtimeCachePath(cacheDir, runtime);
   if (existsSync(target)) {
+    // Verified before and not written since: no need to read 100 MB again.
+    if (stampMatches(target, readStampBeside(target), locked.sha256)) return { path: target, sha256: locked.sha256, fetched: false };
     const [digest] = await hashFiles([target]);
     if (digest!.sha256 !== locked.sha256) throw new RuntimeDigestError(runtime, target, locked.sha256, digest!.sha256);
+    await writeStampBeside(target, digest!.sha256);
     return { path: target, sha256: digest!.sha256, fetched: false };
   }
   const fetched = await fetchRuntime(runtime, cacheDir, projectDir);
@@ -164,6 +168,7 @@ export async function ensureRuntime(
   await mkdir(path.dirname(target), { recursive: true });
   await rename(fetched.path, target);
   await rm(fetched.workDir, { recursive: true, force: true });
+  await writeStampBeside(target, fetched.sha256);
   return { path: target, sha256: fetched.sha256, fetched: true };
 }
 
@@ -240,6 +245,7 @@ export async function updateToolchainLock(
     await mkdir(path.dirname(target), { recursive: true });
     await rename(fetched.path, target);
     await rm(fetched.workDir, { recursive: true, force: true });
+    await writeStampBeside(target, fetched.sha256);
     lock.runtimes[runtime.name] = {
       version: runtime.version,
       integrity: fetched.integrity,
