@@ -90,6 +90,9 @@ describe.each([
   });
 
   it("builds with just build-all and passes parity against a clean-room rebuild", async () => {
+    // What init prints as next steps: install what it added, pin the runtimes, build, prove.
+    await run(dir, "npm", ["install", "--no-audit", "--no-fund"]);
+    await run(dir, "node", [path.join(REPO, "scripts", "lock-optional-platforms.mjs"), path.join(dir, "package-lock.json")]);
     await run(dir, "npx", ["bun", "verify", "toolchain", "--update"]);
     const build = await run(dir, path.join(dir, "node_modules", ".bin", "just"), ["build-all"]);
     if (fixture === "own-justfile") expect(build).toContain("own pre-step before the build");
