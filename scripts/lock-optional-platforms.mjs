@@ -6,7 +6,9 @@
 // Run after `npm install` on a machine whose registry lacks them:
 //   node scripts/lock-optional-platforms.mjs [path/to/package-lock.json]
 import { readFileSync, writeFileSync } from "node:fs";
+import console from "node:console";
 import process from "node:process";
+import { URL } from "node:url";
 
 const LOCK = process.argv[2] ?? new URL("../package-lock.json", import.meta.url);
 const lock = JSON.parse(readFileSync(LOCK, "utf8"));

@@ -20,7 +20,9 @@ import {
 import { UsageError } from "./errors.ts";
 import { bundledPackages, hashInputFiles, inputDigest, inputFiles, metafileInputs } from "./inputs.ts";
 import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, portableArgv } from "./plan.ts";
+import { logEvent, recordResult } from "./log.ts";
 import { signFileAdhoc } from "./sign.ts";
+import { type Attributes, type OpenSpan, currentSpan, openSpan, withSpan } from "./telemetry.ts";
 import { type Compiler, type ToolchainLock, ensureRuntime, lockEntryFor } from "./toolchain.ts";
 import { TOOL_NAME, TOOL_VERSION } from "./version.ts";
 
@@ -90,7 +92,11 @@ function stampMatches(file: string, stamp: FileStamp | undefined, sha256: string
 
 export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
-  const emit = options.onEvent ?? (() => {});
+  const onEvent = options.onEvent ?? (() => {});
+  const emit = (event: BuildEvent) => {
+    onEvent(event);
+    logBuildEvent(event);
+  };
   const env = options.env ?? process.env;
   // Validate every lock entry before any work, so a missing pin is a usage error, not a half build.
   const locked = new Map(plan.targets.map((t) => [t.target.id, lockEntryFor(options.lock, plan.projectDir, t.runtime)]));
@@ -143,6 +149,9 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
   let indexWrites: Promise<void> = Promise.resolve();
   const writeIndex = () => (indexWrites = indexWrites.then(() => writeDistIndex(plan.outDir, baseManifest())));
 
+  // One span per target ("build <id>"), from the cache check to the hashed file, with its steps inside.
+  const buildSpan = currentSpan();
+  const spans = new Map<string, OpenSpan>(plan.targets.map((t) => [t.target.id, openSpan(`build ${t.target.id}`, targetAttributes(t), buildSpan)]));
   try {
     // 1. Which targets can be reused as they are?
     const toBuild: TargetPlan[] = [];
@@ -150,10 +159,22 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
     await Promise.all(
       plan.targets.map(async (t) => {
         emit({ type: "queued", target: t.target.id });
-        const reused = options.force ? undefined : await reusable(t);
+        const span = spans.get(t.target.id)!;
+        const reused = options.force
+          ? undefined
+          : await span.run(() =>
+              withSpan("cache check", { "bun_parity.target": t.target.id }, async (check) => {
+                const entry = await reusable(t);
+                check.setAttributes({ "bun_parity.cache_hit": entry !== undefined });
+                return entry;
+              }),
+            );
+        span.setAttributes({ "bun_parity.cache_hit": reused !== undefined });
         if (reused) {
           outcomes.set(t.target.id, { id: t.target.id, status: "reused", entry: reused });
           emit({ type: "reused", target: t.target.id, entry: reused });
+          span.setAttributes({ "bun_parity.status": "reused", ...entryAttributes(reused) });
+          span.end();
         } else {
           toBuild.push(t);
         }
@@ -184,23 +205,34 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
     const limit = pLimit(Math.max(1, options.concurrency ?? defaultConcurrency(env)));
     await Promise.all(
       toBuild.map((t) =>
-        limit(async () => {
+        limit(() => spans.get(t.target.id)!.run(async () => {
           const id = t.target.id;
+          const span = spans.get(id)!;
           const targetStarted = performance.now();
           try {
             const lockEntry = locked.get(id)!;
-            emit({ type: "runtime", target: id, fetching: !existsSync(t.runtimePath) });
-            await ensureRuntime(t.runtime, lockEntry, options.cacheDir, plan.projectDir);
+            const fetching = !existsSync(t.runtimePath);
+            emit({ type: "runtime", target: id, fetching });
+            await withSpan(
+              "toolchain fetch",
+              { "bun_parity.runtime.package": t.runtime.name, "bun_parity.runtime.version": t.runtime.version, "bun_parity.runtime.sha256": lockEntry.sha256, "bun_parity.cache_hit": !fetching },
+              () => ensureRuntime(t.runtime, lockEntry, options.cacheDir, plan.projectDir),
+            );
             await rm(t.stagingDir, { recursive: true, force: true });
             await mkdir(t.stagingDir, { recursive: true });
             emit({ type: "compiling", target: id });
             const { execa } = await import("execa");
-            const run = await execa(options.compiler.path, t.argv, {
-              cwd: t.cwd,
-              env: compilerEnvironment(t, env),
-              extendEnv: false,
-              all: true,
-              reject: false,
+            const run = await withSpan("compile", { "bun_parity.target": id, "bun_parity.bun_target": t.target.bunTarget, "bun_parity.bun_version": plan.bunVersion }, async (compile) => {
+              const result = await execa(options.compiler.path, t.argv, {
+                cwd: t.cwd,
+                env: compilerEnvironment(t, env),
+                extendEnv: false,
+                all: true,
+                reject: false,
+              });
+              compile.setAttributes({ "bun_parity.exit_code": result.exitCode ?? -1 });
+              if (result.exitCode !== 0) compile.fail(`bun build exited with ${result.exitCode ?? result.signal}`);
+              return result;
             });
             if (run.exitCode !== 0 || !existsSync(t.stagedFile)) {
               throw new CompileError(
@@ -210,11 +242,19 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
             let adhocSigned = false;
             if (t.repairSignature) {
               emit({ type: "post-processing", target: id, step: "checking macOS signature" });
-              adhocSigned = (await signFileAdhoc(t.stagedFile, { onlyIfInvalid: true })).signed;
+              adhocSigned = await withSpan("sign", { "bun_parity.target": id }, async (sign) => {
+                const signed = (await signFileAdhoc(t.stagedFile, { onlyIfInvalid: true })).signed;
+                sign.setAttributes({ "bun_parity.adhoc_signed": signed });
+                return signed;
+              });
             }
             const modules = metafileInputs(await readFile(t.metafile, "utf8"));
             emit({ type: "hashing", target: id });
-            const digest = await pool.hash(t.stagedFile);
+            const digest = await withSpan("hash", { "bun_parity.target": id }, async (hash) => {
+              const d = await pool.hash(t.stagedFile);
+              hash.setAttributes({ "bun_parity.bytes": d.bytes, "bun_parity.sha256": d.sha256 });
+              return d;
+            });
             if (t.target.maxBytes !== undefined && digest.bytes > t.target.maxBytes) {
               throw new CompileError(
                 `${t.outputFile} is ${digest.bytes} bytes, over its budget of ${t.target.maxBytes} bytes (targets.json maxBytes) by ${digest.bytes - t.target.maxBytes}`,
@@ -242,15 +282,19 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
             await writeIndex();
             outcomes.set(id, { id, status: "built", entry });
             emit({ type: "done", target: id, entry });
+            span.setAttributes({ "bun_parity.status": "built", ...entryAttributes(entry) });
           } catch (error) {
             const message = error instanceof CompileError ? error.message : describeError(error);
             outcomes.set(id, { id, status: "failed", error: message });
             emit({ type: "failed", target: id, error: message });
+            span.setAttributes({ "bun_parity.status": "failed" });
+            span.fail(message);
             if (!(error instanceof CompileError) && isFatal(error)) throw error;
           } finally {
             await rm(t.stagingDir, { recursive: true, force: true });
+            span.end();
           }
-        }),
+        })),
       ),
     );
     await indexWrites;
@@ -260,14 +304,61 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
     await writeBuildState(statePath, state);
 
     const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
-    return {
+    const result: BuildResult = {
       outDir: plan.outDir,
       manifest,
       outcomes: plan.targets.map((t) => outcomes.get(t.target.id)!),
       durationMs: Math.round(performance.now() - started),
     };
+    const budgets = Object.fromEntries(plan.targets.filter((t) => t.target.maxBytes !== undefined).map((t) => [t.target.id, t.target.maxBytes!]));
+    recordResult("build", { outDir: result.outDir, durationMs: result.durationMs, outcomes: result.outcomes, budgets, bun: plan.bunVersion, name: plan.name });
+    const failed = result.outcomes.filter((o) => o.status === "failed").length;
+    logEvent(failed > 0 ? "error" : "info", "build.done", { targets: result.outcomes.length, built: result.outcomes.filter((o) => o.status === "built").length, reused: result.outcomes.filter((o) => o.status === "reused").length, failed, durationMs: result.durationMs, outDir: result.outDir }, { annotate: false });
+    return result;
   } finally {
+    for (const span of spans.values()) span.end();
     await pool.close();
+  }
+}
+
+function targetAttributes(t: TargetPlan): Attributes {
+  return {
+    "bun_parity.target": t.target.id,
+    "bun_parity.os": t.target.os,
+    "bun_parity.arch": t.target.arch,
+    "bun_parity.libc": t.target.libc,
+    "bun_parity.bun_target": t.target.bunTarget,
+    "bun_parity.file": t.outputFile,
+    "bun_parity.max_bytes": t.target.maxBytes,
+  };
+}
+
+function entryAttributes(entry: ManifestTarget): Attributes {
+  return { "bun_parity.bytes": entry.bytes, "bun_parity.sha256": entry.sha256, "bun_parity.input_digest": entry.inputDigest, "bun_parity.build_ms": entry.durationMs };
+}
+
+/** Build progress as log events (JSON lines with --log-format json; failures also annotate on GitHub). */
+function logBuildEvent(event: BuildEvent): void {
+  const target = event.target;
+  switch (event.type) {
+    case "queued":
+      return logEvent("debug", "build.target.queued", { target });
+    case "reused":
+      return logEvent("info", "build.target.reused", { target, cacheHit: true, file: event.entry.file, bytes: event.entry.bytes, sha256: event.entry.sha256 });
+    case "runtime":
+      return logEvent("info", "build.target.toolchain", { target, fetching: event.fetching });
+    case "compiling":
+      return logEvent("info", "build.target.compiling", { target });
+    case "post-processing":
+      return logEvent("info", "build.target.post-processing", { target, step: event.step });
+    case "hashing":
+      return logEvent("info", "build.target.hashing", { target });
+    case "done":
+      return logEvent("info", "build.target.done", {
+        target, cacheHit: false, file: event.entry.file, bytes: event.entry.bytes, sha256: event.entry.sha256, durationMs: event.entry.durationMs, adhocSigned: event.entry.adhocSigned,
+      });
+    case "failed":
+      return logEvent("error", "build.target.failed", { target, message: event.error.split("\n")[0], error: event.error }, { title: `build ${target} failed` });
   }
 }
 

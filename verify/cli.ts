@@ -1,9 +1,11 @@
 #!/usr/bin/env bun
 // The bun-parity command line: commands and flags only; the work is in the modules they call.
 // Exit codes: 0 all good, 1 a check failed, 2 bad usage or bad input.
+import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CheckFailed, UsageError } from "./errors.ts";
 import type { Io } from "./commands/context.ts";
+import type { LogFormat, ResultFile } from "./log.ts";
 import { TOOL_NAME, TOOL_VERSION } from "./version.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -58,6 +60,21 @@ removed, .env/bunfig autoload off unless targets.json turns it on, and the runti
 --fetch fills the cache so later builds work offline, and checks every digest.`,
     options: { ...config, ...json, update: { type: "boolean" }, fetch: { type: "boolean" } },
     run: async (io, v) => (await import("./commands/toolchain.ts")).runToolchain(io, v),
+  },
+  package: {
+    summary: "Wrap each built executable into a reproducible <name>-<version>-<target>.tar.gz (.zip for Windows)",
+    usage: "package [--target id ...] [--json] [--config file]",
+    details: `Writes <name>-<version>-<target>.tar.gz per target (and .zip for Windows targets when
+archives.windowsZip is set) into archives.outDir (default: the output folder): a top folder
+<name>-<version>-<target>/ holding the executable (<name> or <name>.exe) and archives.files.
+Bit-for-bit reproducible: sorted entries, every entry dated SOURCE_DATE_EPOCH (else the last git
+commit time), owner 0/0, modes 0755/0644, gzip header without name or time, pure-JavaScript deflate
+(the same bytes under Bun and Node, on x64 and arm64). The version is targets.json "version", else
+package.json's. Needs a build first; an executable that no longer matches manifest.json is refused.
+The archives are listed in SHA256SUMS and manifest.json "archives" (rebuilding a target unlists its
+archives until the next package); parity and explain read them. See docs/archives.md.`,
+    options: { ...config, ...json, ...targetFlag },
+    run: async (io, v) => (await import("./commands/package.ts")).runPackage(io, v),
   },
   parity: {
     summary: "Prove the native build equals the reference bit for bit; explain every difference",
@@ -144,6 +161,30 @@ and module count. Exit 1 when any artifact fails.`,
     positionals: true,
     run: async (io, v, files) => (await import("./commands/inspect.ts")).runInspect(io, v, files),
   },
+  security: {
+    summary: "Scan sources and artifacts for secrets and leaks, check the supply chain, audit, write SBOMs and provenance",
+    usage: "security [--dist dir] [--strict] [--json] [--markdown FILE] [--config file]",
+    details: `Six checks, each passed, failed or not run (with the reason):
+  secrets in sources     secretlint's recommended preset over the tracked and unignored files
+  artifact leaks         the same rules over every module Bun embedded in each executable of
+                         manifest.json (and the original sources of an embedded sourcemap), plus the
+                         build machine's paths (__dirname, home folders, CI workspaces), inlined
+                         process.env values and bundled .env files; findings name artifact, module, line
+  supply chain           artifacts built with the runtime digests bun-runtimes.lock.json pins, cached
+                         runtimes unchanged; every lockfile package has an integrity hash and none
+                         comes from git or a tarball URL outside the registry
+  known vulnerabilities  npm audit; not run when the advisory service cannot be reached
+  SBOM                   CycloneDX 1.6 per executable in <dist>/sbom/: the npm packages bundled into
+                         it, with licenses and purls, and the Bun runtime with its digest
+  provenance             an unsigned in-toto statement with a SLSA v1 provenance predicate per
+                         executable in <dist>/attestations/ (bun verify parity adds a verification
+                         summary); the workflow signs them, \`gh attestation verify\` checks them
+Exit 1 when a check fails; --strict also fails on a check that did not run (use it in CI, so the
+audit cannot be skipped silently). --markdown writes the report as Markdown (on GitHub Actions it
+goes to the job summary by default). See docs/security.md.`,
+    options: { ...config, ...json, dist: { type: "string" }, strict: { type: "boolean" }, markdown: { type: "string" } },
+    run: async (io, v) => (await import("./commands/security.ts")).runSecurity(io, v),
+  },
   sign: {
     summary: "Re-sign macOS executables ad hoc, on any OS (deterministic)",
     usage: "sign --adhoc FILE... [--identifier id] [--json]",
@@ -171,6 +212,22 @@ never as a pass; --require-all turns "not run" into a failure (for per-OS CI job
     options: { ...config, ...json, ...targetFlag, dist: { type: "string" }, "require-all": { type: "boolean" } },
     run: async (io, v) => (await import("./commands/smoke.ts")).runSmokeCommand(io, v),
   },
+  report: {
+    summary: "Merge --json=FILE results into a Markdown summary and one self-contained HTML page",
+    usage: "report RESULT.json|DIR ... [--html FILE] [--markdown FILE] [--compare OLD.json] [--json]",
+    details: `Every command writes its result with --json=FILE (the command, tool version, time and result
+sections). report merges any number of them (files, or folders of *.json) into one grid of targets
+x checks: built, hashed, parity, inspect, smoke, security; every cell that is not a pass says why
+("not run here: needs macos-15", the smoke case that failed, the explanation of a mismatch). It
+prints the grid, writes Markdown (--markdown FILE; on GitHub Actions the job summary by default)
+and, with --html FILE, one HTML page that needs no network: the grid, artifact sizes against their
+targets.json budgets (maxBytes) and build times as charts, and the explain output of every
+mismatch. --compare OLD.json (an earlier result or report JSON) adds size and time changes per
+target. Exit 1 when any check failed or a size budget is exceeded, 0 otherwise.`,
+    options: { ...json, html: { type: "string" }, markdown: { type: "string" }, compare: { type: "string" } },
+    positionals: true,
+    run: async (io, v, files) => (await import("./commands/report.ts")).runReport(io, v, files),
+  },
 };
 
 export function usage(): string {
@@ -183,6 +240,11 @@ Build a Bun CLI for every target, hash it, prove parity, validate every binary.
 Commands:
 ${lines.join("\n")}
 
+Options of every command:
+  --json=FILE        also write the result to FILE, for \`report\` (bare --json prints it instead)
+  --log-format json  one JSON event per line instead of the human output (or BUN_PARITY_LOG=json)
+Traces go over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/observability.md).
+
 Run \`${TOOL_NAME} <command> --help\` for a command's options.
 Exit codes: 0 all good, 1 a check failed, 2 bad usage or input.
 `;
@@ -193,7 +255,13 @@ function commandHelp(name: string, command: Command): string {
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
+  let globals: GlobalFlags;
+  try {
+    globals = globalFlags(argv, io.env);
+  } catch (error) {
+    return reportError(io, error);
+  }
+  const [name, ...rest] = globals.args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const topic = name === "help" ? rest[0] : undefined;
     const command = topic ? COMMANDS[topic] : undefined;
@@ -221,11 +289,125 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`error: ${(error as Error).message}\nUsage: ${TOOL_NAME} ${command.usage}\n`);
     return 2;
   }
-  try {
-    return await command.run(io, values, positionals);
-  } catch (error) {
-    return reportError(io, error);
+  return runCommand(name, command, values, positionals, rest, io, globals);
+}
+
+/** Flags every command takes, read before the command's own: --log-format, and --json=FILE. */
+interface GlobalFlags {
+  args: string[];
+  logFormat: LogFormat;
+  /** --json=FILE: write the command's result sections there (bare --json stays the command's own flag). */
+  jsonFile?: string;
+}
+
+function globalFlags(argv: string[], env: NodeJS.ProcessEnv): GlobalFlags {
+  const args: string[] = [];
+  // (log.ts and telemetry.ts are loaded only to run a command: --version and --help stay as fast as before.)
+  const parseLogFormat = (value: string | undefined, source: string): LogFormat | undefined => {
+    if (value === undefined || value === "") return undefined;
+    if (value === "json" || value === "text") return value;
+    throw new UsageError(`${source}: unknown log format "${value}"`, "Use --log-format json (one JSON event per line) or --log-format text (the default).");
+  };
+  let logFormat = parseLogFormat(env.BUN_PARITY_LOG, "BUN_PARITY_LOG") ?? "text";
+  let jsonFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      args.push(...argv.slice(i));
+      break;
+    }
+    if (arg === "--log-format" || arg.startsWith("--log-format=")) {
+      const value = arg === "--log-format" ? argv[++i] : arg.slice("--log-format=".length);
+      logFormat = parseLogFormat(value ?? "", "--log-format") ?? missing("--log-format", "--log-format json");
+    } else if (arg.startsWith("--json=")) {
+      jsonFile = arg.slice("--json=".length) || missing("--json=FILE", "--json=results/build.json");
+    } else {
+      args.push(arg);
+    }
   }
+  return jsonFile === undefined ? { args, logFormat } : { args, logFormat, jsonFile };
+}
+
+function missing(flag: string, example: string): never {
+  throw new UsageError(`${flag} needs a value`, `Run e.g.: bun verify build ${example}`);
+}
+
+/**
+ * Runs a command inside its span, with the log format set up, then writes --json=FILE. In JSON
+ * log mode the command runs with --json: its stdout (the result) and stderr become events.
+ */
+async function runCommand(name: string, command: Command, values: Values, positionals: string[], args: string[], io: Io, globals: GlobalFlags): Promise<number> {
+  const { configureLog, jsonModeStreams, logEvent, recordedResults, resetResults } = await import("./log.ts");
+  const { startTelemetry, stopTelemetry, withSpan } = await import("./telemetry.ts");
+  const time = new Date().toISOString();
+  const started = performance.now();
+  const json = globals.logFormat === "json";
+  const streams = json ? jsonModeStreams(io) : undefined;
+  const commandIo: Io = streams ? { ...io, stdout: streams.stdout, stderr: streams.stderr } : io;
+  if (json && "json" in command.options) values.json = true;
+  configureLog(globals.logFormat, io);
+  resetResults();
+  const warn = (message: string) => (json ? logEvent("warn", "telemetry", { message }) : io.stderr.write(`warning: ${message}\n`));
+  try {
+    await startTelemetry({ env: io.env, cwd: io.cwd, warn });
+  } catch (error) {
+    warn(`traces not exported: ${(error as Error).message}`); // tracing never stops a command
+  }
+  // Arguments go to logs and trace backends: never with credentials embedded in a URL.
+  args = args.map((a) => a.replace(/(https?:\/\/)[^@/\s]*@/gi, "$1"));
+  logEvent("info", "command.start", { command: name, args, version: TOOL_VERSION });
+
+  const code = await withSpan(`${TOOL_NAME} ${name}`, { "bun_parity.command": name, "bun_parity.args": args, "bun_parity.version": TOOL_VERSION }, async (span) => {
+    let exitCode: number;
+    try {
+      exitCode = await command.run(commandIo, values, positionals);
+    } catch (error) {
+      exitCode = reportError(commandIo, error);
+    }
+    span.setAttributes({ "bun_parity.exit_code": exitCode });
+    if (exitCode !== 0) span.fail(`${name} exited with ${exitCode}`);
+    return exitCode;
+  });
+
+  const captured = streams?.captured().trim();
+  let capturedResult: unknown;
+  if (captured) {
+    try {
+      capturedResult = JSON.parse(captured);
+      logEvent("info", "result", { command: name, result: capturedResult });
+    } catch {
+      for (const line of captured.split("\n")) logEvent("info", "message", { text: line });
+    }
+  }
+  const durationMs = Math.round(performance.now() - started);
+  let exitCode = code;
+  if (globals.jsonFile) {
+    let result = recordedResults();
+    if (Object.keys(result).length === 0 && capturedResult !== undefined) result = { [name]: capturedResult };
+    const file: ResultFile = {
+      schemaVersion: 1,
+      kind: "bun-parity-result",
+      command: name,
+      args,
+      tool: { name: TOOL_NAME, version: TOOL_VERSION },
+      time,
+      durationMs,
+      exitCode: code,
+      host: { os: process.platform === "win32" ? "windows" : process.platform, arch: process.arch },
+      result,
+    };
+    try {
+      const { writeResultFile } = await import("./report/merge.ts");
+      await writeResultFile(path.resolve(io.cwd, globals.jsonFile), file);
+      logEvent("info", "result.written", { file: globals.jsonFile, sections: Object.keys(result) });
+    } catch (error) {
+      const failed = reportError(commandIo, new UsageError(`cannot write --json=${globals.jsonFile}: ${(error as Error).message}`, "Pass a file in a folder you can write to."));
+      if (exitCode === 0) exitCode = failed;
+    }
+  }
+  logEvent(exitCode === 0 ? "info" : "error", "command.end", { command: name, exitCode, durationMs }, { annotate: false });
+  await stopTelemetry();
+  return exitCode;
 }
 
 function reportError(io: Io, error: unknown): number {

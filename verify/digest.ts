@@ -1,6 +1,7 @@
 // sha256 of files (streamed once, on worker threads), SHA256SUMS in coreutils format,
 // manifest.json, and atomic writes (issue 2, point 5).
 import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -177,6 +178,19 @@ export interface ManifestTarget {
   durationMs: number;
 }
 
+/** A release archive written by `bun verify package` into the output folder. */
+export interface ManifestArchive {
+  /** File name in the output folder, e.g. hello-1.0.0-linux-x64.tar.gz. */
+  file: string;
+  /** Target id of the executable inside. */
+  target: string;
+  format: "tar.gz" | "zip";
+  bytes: number;
+  sha256: string;
+  /** sha256 of the executable inside: the archive stays listed only while the target's executable has it. */
+  executableSha256: string;
+}
+
 export interface Manifest {
   schemaVersion: 1;
   tool: { name: string; version: string };
@@ -185,6 +199,8 @@ export interface Manifest {
   /** Digest over the per-target input digests. */
   inputDigest: string;
   targets: ManifestTarget[];
+  /** Release archives (`bun verify package`); absent when there are none. */
+  archives?: ManifestArchive[];
 }
 
 export function combinedInputDigest(targets: Pick<ManifestTarget, "id" | "inputDigest">[]): string {
@@ -221,6 +237,14 @@ export function parseManifest(text: string, source: string): Manifest {
       throw new UsageError(`${source}: targets[${i}] has no file/sha256`, "Rebuild it with `bun verify build`.");
     }
   }
+  if (manifest.archives !== undefined && !Array.isArray(manifest.archives)) {
+    throw new UsageError(`${source}: archives is not a list`, "Write it again with `bun verify package`.");
+  }
+  for (const [i, a] of (manifest.archives ?? []).entries()) {
+    if (typeof a?.file !== "string" || typeof a?.target !== "string" || !/^[0-9a-f]{64}$/.test(String(a?.sha256))) {
+      throw new UsageError(`${source}: archives[${i}] has no file/target/sha256`, "Write it again with `bun verify package`.");
+    }
+  }
   return manifest;
 }
 
@@ -254,11 +278,37 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   }
 }
 
-/** Write manifest.json and SHA256SUMS for the given targets (each file atomically). */
+/**
+ * Write manifest.json and SHA256SUMS for the given targets and archives (each file atomically).
+ * SHA256SUMS lists the executables and the archives. When `manifest.archives` is undefined (a
+ * build), the archives already listed in outDir are kept while they still hold a listed
+ * executable: same target, same executable sha256, file present. A build that rebuilds a target
+ * unlists it first (see build.ts), so its archives drop out until `bun verify package` runs again.
+ */
 export async function writeDistIndex(outDir: string, manifest: Manifest): Promise<void> {
-  const sorted = { ...manifest, targets: [...manifest.targets].sort((a, b) => a.id.localeCompare(b.id)) };
-  sorted.inputDigest = combinedInputDigest(sorted.targets);
+  const targets = [...manifest.targets].sort((a, b) => a.id.localeCompare(b.id));
+  const archives = [...(manifest.archives ?? (await listedArchives(outDir)))]
+    .filter((a) => matchesTarget(a, targets))
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const sorted: Manifest = { ...manifest, targets, inputDigest: combinedInputDigest(targets) };
+  if (archives.length > 0) sorted.archives = archives;
+  else delete sorted.archives;
   // SHA256SUMS first: if we are killed between the two writes, every listed file still matches.
-  await writeFileAtomic(path.join(outDir, SUMS_FILE), formatSha256Sums(sorted.targets));
+  await writeFileAtomic(path.join(outDir, SUMS_FILE), formatSha256Sums([...targets, ...archives]));
   await writeFileAtomic(path.join(outDir, MANIFEST_FILE), stableJson(sorted));
+}
+
+/** Archives listed in outDir/manifest.json whose files are still there. */
+async function listedArchives(outDir: string): Promise<ManifestArchive[]> {
+  let previous: Manifest | undefined;
+  try {
+    previous = await readManifest(path.join(outDir, MANIFEST_FILE));
+  } catch {
+    return []; // An unreadable manifest lists nothing worth keeping.
+  }
+  return (previous?.archives ?? []).filter((a) => existsSync(path.join(outDir, a.file)));
+}
+
+function matchesTarget(archive: ManifestArchive, targets: ManifestTarget[]): boolean {
+  return targets.some((t) => t.id === archive.target && t.sha256 === archive.executableSha256);
 }

@@ -7,11 +7,13 @@ import os from "node:os";
 import path from "node:path";
 import { type CleanRoom, installCommand, prepareCleanRoom } from "../clean-room.ts";
 import { selectTargets, type Config, type Target } from "../config.ts";
-import { stableJson } from "../digest.ts";
+import { MANIFEST_FILE, readManifest, stableJson } from "../digest.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
 import { type ParityRow, type Side, compareSides, parityPassed, sideFromFolder, sideFromListing } from "../parity.ts";
 import { annotate, writeMarkdown } from "../report/github.ts";
 import { parityMarkdown, parityText } from "../report/parity.ts";
+import { logEvent, recordResult } from "../log.ts";
+import { traceEnv, withSpan } from "../telemetry.ts";
 import { type Io, type Project, loadProject } from "./context.ts";
 
 export interface ParityFlags {
@@ -59,10 +61,14 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
     const reference = await chooseReference(flags.reference, io);
     log(`parity: reference ${reference.kind}${reference.chosenBecause ? ` (${reference.chosenBecause})` : ""}`);
 
-    const nativeCommand = await nativeBuild(project, flags.target, io, Boolean(flags.json));
+    const nativeCommand = await withSpan("native build", { "bun_parity.side": "native" }, () => nativeBuild(project, flags.target, io, Boolean(flags.json)));
     const native = await sideFromFolder(config.outDir, "native");
 
-    const referenceSide = await buildReference(reference, project, io, Boolean(flags.json), cleanup);
+    const referenceSide = await withSpan(
+      "reference build",
+      { "bun_parity.side": "reference", "bun_parity.reference.kind": reference.kind, "bun_parity.reference.location": reference.location.replace(/(https?:\/\/)[^@/\s]*@/gi, "$1") },
+      () => buildReference(reference, project, io, Boolean(flags.json), cleanup),
+    );
     const fileOf = (t: { id: string; os: string }) => `${config.name}-${t.id}${t.os === "windows" ? ".exe" : ""}`;
     // Every configured target's file is known, so a --target run does not call the others extras.
     const rows = compareSides(
@@ -72,7 +78,7 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
       config.targets.map(fileOf),
     );
     await explainDifferences(rows);
-    const validation = await validateNative(config, targets, io.cwd);
+    const validation = await withSpan("validate native", {}, () => validateNative(config, targets, io.cwd));
 
     const report: ParityReport = {
       project: config.projectDir,
@@ -82,6 +88,14 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
       validation,
       passed: parityPassed(rows) && validation.inspect.failures.length === 0 && validation.smoke.failed.length === 0,
     };
+    recordResult("parity", report);
+    recordResult("targets", targets.map((t) => ({ id: t.id, os: t.os, arch: t.arch, file: fileOf(t), runner: t.runner, maxBytes: t.maxBytes })));
+    const manifest = await readManifest(path.join(config.outDir, MANIFEST_FILE)).catch(() => undefined);
+    if (manifest) recordResult("manifest", manifest);
+    // A SLSA Verification Summary Attestation per executable records the reference and the verdict.
+    const { writeParityVsas } = await import("../security/provenance.ts");
+    const vsas = await writeParityVsas(report, { env: io.env });
+    if (vsas.length > 0) log(`parity: verification summaries: ${vsas.map((f) => path.relative(io.cwd, f)).join(", ")}`);
     if (flags.json) io.stdout.write(stableJson(report));
     else io.stdout.write(parityText(report));
     await writeMarkdown(io, flags.markdown, parityMarkdown(report));
@@ -158,7 +172,8 @@ async function nativeBuild(project: Project, selected: string[] | undefined, io:
       "Add one (bun-parity init writes it): build-all:\\n    bun verify build",
     );
   }
-  for (const args of commands) await runLogged(justPath(projectDir), args, { cwd: projectDir, env: io.env }, io, quiet, `native build (just ${args.join(" ")})`);
+  // TRACEPARENT nests the spans of the `bun verify build` that just runs under this one.
+  for (const args of commands) await runLogged(justPath(projectDir), args, { cwd: projectDir, env: { ...io.env, ...traceEnv() } }, io, quiet, `native build (just ${args.join(" ")})`);
   return commands.map((c) => `just ${c.join(" ")}`).join(" && ");
 }
 
@@ -203,7 +218,7 @@ async function buildReference(reference: ReferenceInfo, project: Project, io: Io
       const dir = await mkdtemp(path.join(os.tmpdir(), "bun-parity-dagger-"));
       cleanup.push(dir);
       reference.command = `dagger call build-all export --path ${dir} --wipe`;
-      await runLogged("dagger", ["call", "build-all", "export", "--path", dir, "--wipe"], { cwd: project.config.projectDir, env: io.env }, io, quiet, "dagger build");
+      await runLogged("dagger", ["call", "build-all", "export", "--path", dir, "--wipe"], { cwd: project.config.projectDir, env: { ...io.env, ...traceEnv() } }, io, quiet, "dagger build");
       return sideFromFolder(dir, label);
     }
     case "clean-room":
@@ -225,7 +240,7 @@ async function cleanRoomSide(
   reference.location = room.projectDir;
   reference.cleanRoom = { variations: room.variations, notApplied: room.notApplied, sharedCaches: room.sharedCaches, projectDir: room.projectDir };
   const install = installCommand(room.projectDir, bun);
-  const options = { cwd: room.projectDir, env: room.env, extendEnv: false };
+  const options = { cwd: room.projectDir, env: { ...room.env, ...traceEnv() }, extendEnv: false };
   io.stderr.write(`clean room: ${room.projectDir}\n`);
   await runLogged(install[0]!, install.slice(1), options, io, quiet, `clean-room install (${install.join(" ")})`);
   const just = path.join(room.projectDir, "node_modules", ".bin", "just");
@@ -255,22 +270,42 @@ async function validateNative(config: Config, targets: Target[], cwd: string): P
   };
 }
 
-/** Runs explain on every differing pair whose bytes are both here. */
+/** One span per compared target (verdict, both hashes); explain runs inside it for every differing pair whose bytes are both here. */
 async function explainDifferences(rows: ParityRow[]): Promise<void> {
-  const differing = rows.filter((r) => r.verdict === "differs");
-  if (differing.length === 0) return;
+  for (const row of rows) {
+    const id = row.target || row.file;
+    await withSpan(`parity ${id}`, {
+      "bun_parity.target": row.target || undefined,
+      "bun_parity.file": row.file,
+      "bun_parity.verdict": row.verdict,
+      "bun_parity.sha256": row.native?.sha256,
+      "bun_parity.reference.sha256": row.reference?.sha256,
+      "bun_parity.bytes": row.native?.bytes,
+    }, async (span) => {
+      if (row.verdict === "differs") await explainRow(row);
+      if (row.verdict !== "identical") span.fail(`${row.file}: ${row.verdict}${row.explanation ? ` (${row.explanation[0]})` : ""}`);
+    });
+    logEvent(row.verdict === "identical" ? "info" : "error", "parity.target", {
+      target: row.target || undefined, file: row.file, verdict: row.verdict, sha256: row.native?.sha256, referenceSha256: row.reference?.sha256, explanation: row.explanation, message: `${row.file}: ${row.verdict}`,
+    }, { annotate: false });
+  }
+}
+
+async function explainRow(row: ParityRow): Promise<void> {
+  if (!row.native?.path || !row.reference?.path) {
+    row.explanation = ["cannot explain: the reference has only hashes; download its artifact and run `bun verify explain <native> <reference>`"];
+    return;
+  }
   const { explainDifference } = await import("../explain.ts");
-  for (const row of differing) {
-    if (!row.native?.path || !row.reference?.path) {
-      row.explanation = ["cannot explain: the reference has only hashes; download its artifact and run `bun verify explain <native> <reference>`"];
-      continue;
-    }
+  await withSpan(`explain ${row.target || row.file}`, { "bun_parity.target": row.target || undefined }, async (span) => {
     try {
-      const [a, b] = await Promise.all([readFile(row.native.path), readFile(row.reference.path)]);
-      const result = explainDifference(a, b, { a: row.native.path, b: row.reference.path });
+      const [a, b] = await Promise.all([readFile(row.native!.path!), readFile(row.reference!.path!)]);
+      const result = explainDifference(a, b, { a: row.native!.path!, b: row.reference!.path! });
       row.explanation = result.causes.map((c) => `${c.summary}${c.hint ? ` (${c.hint})` : ""}`);
+      span.setAttributes({ "bun_parity.causes": result.causes.map((c) => c.code), "bun_parity.differing_bytes": result.differingBytes });
     } catch (error) {
       row.explanation = [`explain failed: ${(error as Error).message}`];
+      span.fail(error);
     }
-  }
+  });
 }

@@ -1,0 +1,183 @@
+// `bun verify security` (issue 7): six checks, each passed / failed / not run with the reason.
+//   1 secrets in sources        security/secrets.ts      secretlint, recommended preset
+//   2 secrets and leaks in the  security/leaks.ts        the same rules over Bun's embedded modules and
+//     artifacts                                          sourcemaps, plus paths, process.env, .env
+//   3 supply chain              security/supply-chain.ts runtime digests, lockfile integrity and sources
+//   4 known vulnerabilities     security/audit.ts        npm audit; not run when the service is unreachable
+//   5 SBOM per artifact         security/sbom.ts         CycloneDX 1.6 -> <dist>/sbom/
+//   6 provenance                security/provenance.ts   in-toto + SLSA v1 -> <dist>/attestations/
+// The checks never throw for what they find; a crash in one is reported as that check failing.
+import path from "node:path";
+import type { Project } from "./commands/context.ts";
+import { MANIFEST_FILE, type Manifest, readManifest } from "./digest.ts";
+import { type LoadedArtifact, loadArtifact, loadZstd } from "./security/artifacts.ts";
+import { checkAudit } from "./security/audit.ts";
+import {
+  CHECK_TITLES,
+  type CheckId,
+  type CheckResult,
+  type Finding,
+  type SecurityReport,
+  findingLocation,
+  notRun,
+  reportPassed,
+} from "./security/findings.ts";
+import { leakContext, scanArtifacts } from "./security/leaks.ts";
+import { writeProvenance } from "./security/provenance.ts";
+import { PackageIndex, writeSboms } from "./security/sbom.ts";
+import { scanSources, secretScanner, sourceFiles } from "./security/secrets.ts";
+import { checkSupplyChain } from "./security/supply-chain.ts";
+import { formatTable } from "./report/table.ts";
+import { withSpan } from "./telemetry.ts";
+
+export * from "./security/findings.ts";
+
+export interface SecurityOptions {
+  distDir: string;
+  strict: boolean;
+  env: NodeJS.ProcessEnv;
+  /** Progress lines (stderr). */
+  log?: (line: string) => void;
+}
+
+export async function runSecurityChecks(project: Project, options: SecurityOptions): Promise<SecurityReport> {
+  const { config } = project;
+  const log = options.log ?? (() => {});
+  const manifest = await readManifest(path.join(options.distDir, MANIFEST_FILE));
+  // npm audit waits on the network: start it first, read the artifacts meanwhile.
+  const audit = guarded("audit", () => checkAudit({ projectDir: config.projectDir, env: options.env }));
+
+  log("security: scanning sources with secretlint");
+  const scanner = await secretScanner();
+  const secrets = await guarded("secrets", async () => scanSources(config.projectDir, await sourceFiles(config.projectDir, config.outDir, options.env), scanner));
+
+  let artifacts: LoadedArtifact[] = [];
+  const noManifest = `no ${MANIFEST_FILE} in ${displayPath(options.distDir, config.projectDir)}: build first (bun verify build)`;
+  if (manifest) {
+    await loadZstd();
+    for (const entry of [...manifest.targets].sort((a, b) => a.id.localeCompare(b.id))) {
+      log(`security: reading ${entry.file}`);
+      artifacts.push(await loadArtifact(options.distDir, entry));
+    }
+  }
+  const leaks = manifest
+    ? await guarded("artifact-leaks", () => scanArtifacts(artifacts, leakContext(config, options.env, project.cacheDir), scanner))
+    : notRun("artifact-leaks", noManifest);
+
+  log("security: checking the supply chain");
+  const supplyChain = await guarded("supply-chain", () =>
+    checkSupplyChain({ projectDir: config.projectDir, manifest, lock: project.lock, cacheDir: project.cacheDir, env: options.env }),
+  );
+
+  const packages = new PackageIndex(config.projectDir);
+  const sbom = manifest
+    ? await guarded("sbom", () =>
+        writeSboms(artifacts, manifest, { distDir: options.distDir, projectDir: config.projectDir, projectName: config.name, projectVersion: config.version, lock: project.lock, compilerPath: project.compiler.path }),
+      )
+    : notRun("sbom", noManifest);
+  const provenance = manifest
+    ? await guarded("provenance", () =>
+        writeProvenance(artifacts, manifest as Manifest, {
+          distDir: options.distDir,
+          projectDir: config.projectDir,
+          configFile: config.file,
+          lock: project.lock,
+          packages,
+          env: options.env,
+        }),
+      )
+    : notRun("provenance", noManifest);
+  artifacts = [];
+
+  log("security: waiting for npm audit");
+  const checks = [secrets, leaks, supplyChain, await audit, sbom, provenance].map((c) => ({
+    ...c,
+    outputs: c.outputs.map((file) => displayPath(file, config.projectDir)),
+  }));
+  return {
+    project: config.projectDir,
+    distDir: options.distDir,
+    strict: options.strict,
+    checks,
+    passed: reportPassed(checks, options.strict),
+  };
+}
+
+/** Runs a check in its span; an exception becomes that check failing with the error as its finding. */
+async function guarded(id: CheckId, run: () => Promise<CheckResult>): Promise<CheckResult> {
+  try {
+    return await withSpan(`security ${id}`, { "bun_parity.security.check": id }, async (span) => {
+      const result = await run();
+      span.setAttributes({ "bun_parity.security.status": result.status, "bun_parity.security.findings": result.findings.length });
+      return result;
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      id,
+      title: CHECK_TITLES[id],
+      status: "failed",
+      summary: `the check could not complete: ${message.split("\n")[0]}`,
+      findings: [{ severity: "error", rule: "check/crashed", message }],
+      outputs: [],
+    };
+  }
+}
+
+function displayPath(file: string, projectDir: string): string {
+  const relative = path.relative(projectDir, file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative.split(path.sep).join("/") : file;
+}
+
+// ---------------------------------------------------------------------------------------
+// Reports
+
+const STATUS_TEXT = { passed: "passed", failed: "FAILED", "not-run": "not run" } as const;
+
+export function securityText(report: SecurityReport): string {
+  const table = formatTable(
+    ["check", "result", "details"],
+    report.checks.map((c) => [c.title, STATUS_TEXT[c.status], c.summary]),
+  );
+  const findings = report.checks.flatMap((c) => c.findings.map((f) => ({ check: c.title, f })));
+  const lines = [table];
+  if (findings.length > 0) {
+    const errors = findings.filter((x) => x.f.severity === "error").length;
+    lines.push(`findings: ${errors} error(s), ${findings.length - errors} warning(s)`);
+    for (const { check, f } of findings) lines.push(`  ${f.severity === "error" ? "error  " : "warning"}  ${check}: ${describe(f)}`);
+    lines.push("");
+  }
+  const outputs = report.checks.flatMap((c) => c.outputs);
+  if (outputs.length > 0) {
+    lines.push(`written (unsigned; see docs/security.md to sign and verify):`);
+    for (const file of outputs) lines.push(`  ${file}`);
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+export function describe(f: Finding): string {
+  const where = findingLocation(f);
+  return `${where ? `${where}  ` : ""}${f.message}  [${f.rule}]`;
+}
+
+export function securityMarkdown(report: SecurityReport): string {
+  const icon = { passed: "✅ passed", failed: "❌ failed", "not-run": "⚪ not run" } as const;
+  const escape = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
+  const lines = [
+    `## bun verify security: ${report.passed ? "passed" : "failed"}${report.strict ? " (--strict)" : ""}`,
+    "",
+    "| check | result | details |",
+    "|---|---|---|",
+    ...report.checks.map((c) => `| ${c.title} | ${icon[c.status]} | ${escape(c.summary)} |`),
+  ];
+  const findings = report.checks.flatMap((c) => c.findings.map((f) => ({ check: c.title, f })));
+  if (findings.length > 0) {
+    lines.push("", "| severity | check | where | finding |", "|---|---|---|---|");
+    for (const { check, f } of findings.slice(0, 200)) {
+      lines.push(`| ${f.severity} | ${check} | \`${escape(findingLocation(f) || "-")}\` | ${escape(f.message)} (${f.rule}) |`);
+    }
+    if (findings.length > 200) lines.push("", `${findings.length - 200} more findings: see the job log or --json.`);
+  }
+  return lines.join("\n") + "\n";
+}
