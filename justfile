@@ -44,6 +44,10 @@ smoke *ARGS:
 security *ARGS:
     bun verify security {{ARGS}}
 
+# Wrap the executables into reproducible release archives (listed in SHA256SUMS)
+package *ARGS:
+    bun verify package {{ARGS}}
+
 # Remove build outputs
 clean:
     rm -rf dist
