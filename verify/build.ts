@@ -1,7 +1,7 @@
 // Run a BuildPlan natively (issue 2, point 5): targets in parallel (bounded by p-limit),
 // each executable staged privately then renamed into place, SHA256SUMS and manifest.json
 // rewritten atomically after every target, and unchanged targets reused.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
@@ -22,6 +22,7 @@ import { bundledPackages, hashInputFiles, inputDigest, inputFiles, metafileInput
 import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, portableArgv } from "./plan.ts";
 import { logEvent, recordResult } from "./log.ts";
 import { signFileAdhoc } from "./sign.ts";
+import { type FileStamp, stampMatches, stampOf } from "./stamp.ts";
 import { type Attributes, type OpenSpan, currentSpan, openSpan, withSpan } from "./telemetry.ts";
 import { type Compiler, type ToolchainLock, ensureRuntime, lockEntryFor } from "./toolchain.ts";
 import { TOOL_NAME, TOOL_VERSION } from "./version.ts";
@@ -63,31 +64,8 @@ export interface BuildOptions {
 
 /** Per output folder, the module list of each target's last build: what to re-hash to decide reuse. */
 interface BuildState {
+  /** `file`: the executable's stamp when it was hashed, so a no-change build does not re-read 600 MB. */
   targets: Record<string, { modules: string[]; file?: FileStamp }>;
-}
-
-/**
- * What the executable looked like when it was hashed. ctime changes on every write and cannot
- * be set back by `touch`, so an unchanged stamp means unchanged bytes (git's index relies on the
- * same rule), and a no-change build does not re-read 600 MB.
- */
-interface FileStamp {
-  sha256: string;
-  bytes: number;
-  ino: number;
-  ctimeMs: number;
-  mtimeMs: number;
-}
-
-function stampOf(file: string, sha256: string): FileStamp {
-  const s = statSync(file);
-  return { sha256, bytes: s.size, ino: s.ino, ctimeMs: s.ctimeMs, mtimeMs: s.mtimeMs };
-}
-
-function stampMatches(file: string, stamp: FileStamp | undefined, sha256: string): boolean {
-  if (!stamp || stamp.sha256 !== sha256) return false;
-  const s = statSync(file);
-  return s.size === stamp.bytes && s.ino === stamp.ino && s.ctimeMs === stamp.ctimeMs && s.mtimeMs === stamp.mtimeMs;
 }
 
 export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<BuildResult> {
