@@ -9,6 +9,7 @@
 // Bun's own ELF writer is src/exe_format/elf.rs in oven-sh/bun.
 
 import { BinaryFormatError } from "../errors.ts";
+import { ByteReader } from "./bytes.ts";
 
 export const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46] as const; // "\x7fELF"
 
@@ -109,58 +110,9 @@ export function isElf(buf: Uint8Array): boolean {
   return buf.length >= 4 && ELF_MAGIC.every((byte, i) => buf[i] === byte);
 }
 
-/** Bounds-checked little-endian reads that fail with a BinaryFormatError naming the structure. */
-class ElfBytes {
-  private readonly view: DataView;
-  constructor(
-    readonly buf: Uint8Array,
-    readonly file: string,
-  ) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  need(offset: number, length: number, what: string): void {
-    if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > this.buf.length) {
-      throw new BinaryFormatError(
-        this.file,
-        `truncated or malformed ELF: ${what} at offset ${offset} (+${length} bytes) lies outside the ${this.buf.length}-byte file`,
-      );
-    }
-  }
-  u8(offset: number, what: string): number {
-    this.need(offset, 1, what);
-    return this.view.getUint8(offset);
-  }
-  u16(offset: number, what: string): number {
-    this.need(offset, 2, what);
-    return this.view.getUint16(offset, true);
-  }
-  u32(offset: number, what: string): number {
-    this.need(offset, 4, what);
-    return this.view.getUint32(offset, true);
-  }
-  u64(offset: number, what: string): bigint {
-    this.need(offset, 8, what);
-    return this.view.getBigUint64(offset, true);
-  }
-  /** A u64 used as a file offset or size: must fit a JS number. */
-  u64AsNumber(offset: number, what: string): number {
-    const value = this.u64(offset, what);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new BinaryFormatError(this.file, `malformed ELF: ${what} is ${value}, larger than any real file`);
-    }
-    return Number(value);
-  }
-  cString(offset: number, limit: number, what: string): string {
-    this.need(offset, 0, what);
-    const end = Math.min(limit, this.buf.length);
-    let stop = offset;
-    while (stop < end && this.buf[stop] !== 0) stop++;
-    return Buffer.from(this.buf.buffer, this.buf.byteOffset + offset, stop - offset).toString("utf8");
-  }
-}
 
 export function parseElf(buf: Uint8Array, file = "<buffer>"): ElfInfo {
-  const bytes = new ElfBytes(buf, file);
+  const bytes = new ByteReader(buf, (problem) => new BinaryFormatError(file, `truncated or malformed ELF: ${problem}`));
   if (!isElf(buf)) throw new BinaryFormatError(file, "not an ELF file (missing \\x7fELF magic)");
   bytes.need(0, ELF_HEADER_SIZE, "ELF header");
   const elfClass = bytes.u8(4, "EI_CLASS");
@@ -170,16 +122,16 @@ export function parseElf(buf: Uint8Array, file = "<buffer>"): ElfInfo {
   }
   if (dataEncoding !== 1) throw new BinaryFormatError(file, "unsupported ELF: big-endian; Bun targets are little-endian");
 
-  const fileType = bytes.u16(16, "e_type");
-  const machine = bytes.u16(18, "e_machine");
-  const entry = bytes.u64(24, "e_entry");
-  const phoff = bytes.u64AsNumber(32, "e_phoff");
-  const shoff = bytes.u64AsNumber(40, "e_shoff");
-  const phentsize = bytes.u16(54, "e_phentsize");
-  const phnum = bytes.u16(56, "e_phnum");
-  const shentsize = bytes.u16(58, "e_shentsize");
-  const shnum = bytes.u16(60, "e_shnum");
-  const shstrndx = bytes.u16(62, "e_shstrndx");
+  const fileType = bytes.u16le(16, "e_type");
+  const machine = bytes.u16le(18, "e_machine");
+  const entry = bytes.u64le(24, "e_entry");
+  const phoff = bytes.u64leNumber(32, "e_phoff");
+  const shoff = bytes.u64leNumber(40, "e_shoff");
+  const phentsize = bytes.u16le(54, "e_phentsize");
+  const phnum = bytes.u16le(56, "e_phnum");
+  const shentsize = bytes.u16le(58, "e_shentsize");
+  const shnum = bytes.u16le(60, "e_shnum");
+  const shstrndx = bytes.u16le(62, "e_shstrndx");
 
   if (phnum > 0 && phentsize !== PROGRAM_HEADER_SIZE) {
     throw new BinaryFormatError(file, `malformed ELF: program header entry size ${phentsize}, expected ${PROGRAM_HEADER_SIZE}`);
@@ -197,7 +149,7 @@ export function parseElf(buf: Uint8Array, file = "<buffer>"): ElfInfo {
   const interpHeader = programHeaders.find((header) => header.type === PT_INTERP);
   if (interpHeader) bytes.need(interpHeader.offset, interpHeader.fileSize, "PT_INTERP path");
   const interpreter = interpHeader
-    ? bytes.cString(interpHeader.offset, interpHeader.offset + interpHeader.fileSize, "PT_INTERP path")
+    ? bytes.cStringUpTo(interpHeader.offset, interpHeader.offset + interpHeader.fileSize, "PT_INTERP path")
     : undefined;
 
   const neededLibraries = readNeededLibraries(bytes, sections, programHeaders);
@@ -222,26 +174,26 @@ export function parseElf(buf: Uint8Array, file = "<buffer>"): ElfInfo {
   };
 }
 
-function readProgramHeaders(bytes: ElfBytes, phoff: number, phnum: number): ElfProgramHeader[] {
+function readProgramHeaders(bytes: ByteReader, phoff: number, phnum: number): ElfProgramHeader[] {
   bytes.need(phoff, phnum * PROGRAM_HEADER_SIZE, "program header table");
   const headers: ElfProgramHeader[] = [];
   for (let i = 0; i < phnum; i++) {
     const at = phoff + i * PROGRAM_HEADER_SIZE;
-    const type = bytes.u32(at, "p_type");
+    const type = bytes.u32le(at, "p_type");
     headers.push({
       type,
       typeName: PROGRAM_HEADER_TYPE_NAMES[type] ?? `0x${type.toString(16)}`,
-      flags: bytes.u32(at + 4, "p_flags"),
-      offset: bytes.u64AsNumber(at + 8, "p_offset"),
-      vaddr: bytes.u64(at + 16, "p_vaddr"),
-      fileSize: bytes.u64AsNumber(at + 32, "p_filesz"),
-      memSize: bytes.u64(at + 40, "p_memsz"),
+      flags: bytes.u32le(at + 4, "p_flags"),
+      offset: bytes.u64leNumber(at + 8, "p_offset"),
+      vaddr: bytes.u64le(at + 16, "p_vaddr"),
+      fileSize: bytes.u64leNumber(at + 32, "p_filesz"),
+      memSize: bytes.u64le(at + 40, "p_memsz"),
     });
   }
   return headers;
 }
 
-function readSections(bytes: ElfBytes, shoff: number, shnum: number, shstrndx: number): ElfSection[] {
+function readSections(bytes: ByteReader, shoff: number, shnum: number, shstrndx: number): ElfSection[] {
   if (shnum === 0) return [];
   bytes.need(shoff, shnum * SECTION_HEADER_SIZE, "section header table");
   const raw = [];
@@ -249,13 +201,13 @@ function readSections(bytes: ElfBytes, shoff: number, shnum: number, shstrndx: n
     const at = shoff + index * SECTION_HEADER_SIZE;
     raw.push({
       index,
-      nameOffset: bytes.u32(at, "sh_name"),
-      type: bytes.u32(at + 4, "sh_type"),
-      flags: Number(bytes.u64(at + 8, "sh_flags") & 0xffffffffn),
-      addr: bytes.u64(at + 16, "sh_addr"),
-      offset: bytes.u64AsNumber(at + 24, "sh_offset"),
-      size: bytes.u64AsNumber(at + 32, "sh_size"),
-      link: bytes.u32(at + 40, "sh_link"),
+      nameOffset: bytes.u32le(at, "sh_name"),
+      type: bytes.u32le(at + 4, "sh_type"),
+      flags: Number(bytes.u64le(at + 8, "sh_flags") & 0xffffffffn),
+      addr: bytes.u64le(at + 16, "sh_addr"),
+      offset: bytes.u64leNumber(at + 24, "sh_offset"),
+      size: bytes.u64leNumber(at + 32, "sh_size"),
+      link: bytes.u32le(at + 40, "sh_link"),
     });
   }
   const names = raw[shstrndx];
@@ -264,7 +216,7 @@ function readSections(bytes: ElfBytes, shoff: number, shnum: number, shstrndx: n
     if (fileSize > 0) bytes.need(section.offset, fileSize, `section #${section.index}`);
     let name = "";
     if (names && names.type !== SHT_NOBITS && section.nameOffset < names.size) {
-      name = bytes.cString(names.offset + section.nameOffset, names.offset + names.size, "section name");
+      name = bytes.cStringUpTo(names.offset + section.nameOffset, names.offset + names.size, "section name");
     }
     return {
       index: section.index,
@@ -291,7 +243,7 @@ function fileOffsetOfAddress(programHeaders: ElfProgramHeader[], address: bigint
   return undefined;
 }
 
-function readNeededLibraries(bytes: ElfBytes, sections: ElfSection[], programHeaders: ElfProgramHeader[]): string[] {
+function readNeededLibraries(bytes: ByteReader, sections: ElfSection[], programHeaders: ElfProgramHeader[]): string[] {
   // Prefer the section view (.dynamic + its linked string table); fall back to
   // PT_DYNAMIC + DT_STRTAB for binaries whose section headers were stripped.
   const dynamicSection = sections.find((section) => section.type === SHT_DYNAMIC);
@@ -306,8 +258,8 @@ function readNeededLibraries(bytes: ElfBytes, sections: ElfSection[], programHea
   const count = Math.min(Math.floor(dynamicSize / DYNAMIC_ENTRY_SIZE), MAX_DYNAMIC_ENTRIES);
   for (let i = 0; i < count; i++) {
     const at = dynamicOffset + i * DYNAMIC_ENTRY_SIZE;
-    const tag = bytes.u64(at, "d_tag");
-    const value = bytes.u64(at + 8, "d_val");
+    const tag = bytes.u64le(at, "d_tag");
+    const value = bytes.u64le(at + 8, "d_val");
     if (tag === DT_NULL) break;
     if (tag === DT_NEEDED) neededOffsets.push(Number(value & 0xffffffffn));
     if (tag === DT_STRTAB) stringTableAddress = value;
@@ -319,22 +271,22 @@ function readNeededLibraries(bytes: ElfBytes, sections: ElfSection[], programHea
     strings = { offset: linked.offset, size: linked.fileSize };
   } else if (stringTableAddress !== undefined) {
     const offset = fileOffsetOfAddress(programHeaders, stringTableAddress);
-    if (offset !== undefined) strings = { offset, size: bytes.buf.length - offset };
+    if (offset !== undefined) strings = { offset, size: bytes.bytes.length - offset };
   }
   if (!strings) return [];
   const table = strings;
   return neededOffsets
     .filter((offset) => offset < table.size)
-    .map((offset) => bytes.cString(table.offset + offset, table.offset + table.size, "DT_NEEDED name"));
+    .map((offset) => bytes.cStringUpTo(table.offset + offset, table.offset + table.size, "DT_NEEDED name"));
 }
 
-function readGlibcVersions(bytes: ElfBytes, sections: ElfSection[]): string[] {
+function readGlibcVersions(bytes: ByteReader, sections: ElfSection[]): string[] {
   const verneed = sections.find((section) => section.type === SHT_GNU_VERNEED);
   if (!verneed || verneed.fileSize === 0) return [];
   const strings = sections[verneed.link];
   if (!strings || strings.fileSize === 0) return [];
   const stringAt = (offset: number) =>
-    offset < strings.fileSize ? bytes.cString(strings.offset + offset, strings.offset + strings.fileSize, "version name") : "";
+    offset < strings.fileSize ? bytes.cStringUpTo(strings.offset + offset, strings.offset + strings.fileSize, "version name") : "";
 
   const versions = new Set<string>();
   const end = verneed.offset + verneed.fileSize;
@@ -342,16 +294,16 @@ function readGlibcVersions(bytes: ElfBytes, sections: ElfSection[]): string[] {
   // Elf64_Verneed { vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32, vn_next u32 }
   // Elf64_Vernaux { vna_hash u32, vna_flags u16, vna_other u16, vna_name u32, vna_next u32 }
   for (let guard = 0; guard < MAX_VERNEED_RECORDS && record + 16 <= end; guard++) {
-    const auxCount = bytes.u16(record + 2, "vn_cnt");
-    let aux = record + bytes.u32(record + 8, "vn_aux");
+    const auxCount = bytes.u16le(record + 2, "vn_cnt");
+    let aux = record + bytes.u32le(record + 8, "vn_aux");
     for (let j = 0; j < auxCount && aux + 16 <= end; j++) {
-      const name = stringAt(bytes.u32(aux + 8, "vna_name"));
+      const name = stringAt(bytes.u32le(aux + 8, "vna_name"));
       if (/^GLIBC_\d+(\.\d+)*$/.test(name)) versions.add(name.slice("GLIBC_".length));
-      const next = bytes.u32(aux + 12, "vna_next");
+      const next = bytes.u32le(aux + 12, "vna_next");
       if (next === 0) break;
       aux += next;
     }
-    const next = bytes.u32(record + 12, "vn_next");
+    const next = bytes.u32le(record + 12, "vn_next");
     if (next === 0) break;
     record += next;
   }

@@ -15,6 +15,7 @@
 
 import { createHash } from "node:crypto";
 import { BinaryFormatError } from "../errors.ts";
+import { ByteReader, type Fail } from "./bytes.ts";
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -242,70 +243,6 @@ const SIGNATURE_ALIGN = 16;
 /** A signature structure is wrong: the verifier turns it into an "invalid" verdict. */
 class SignatureStructureError extends Error {
   override name = "SignatureStructureError";
-}
-
-type Fail = (problem: string) => Error;
-
-/** Every read checks its range first, so bad input becomes a clear error, never a RangeError. */
-class ByteReader {
-  private readonly view: DataView;
-  constructor(
-    readonly bytes: Uint8Array,
-    private readonly fail: Fail,
-    /** What the bytes are, for messages ("the file", "the SuperBlob"). */
-    private readonly what = "the file",
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  need(offset: number, length: number, field: string): void {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0
-      || offset + length > this.bytes.length) {
-      throw this.fail(
-        `${field} (bytes ${offset}..${offset + length}) runs past the end of ${this.what} (${this.bytes.length} bytes)`,
-      );
-    }
-  }
-  u8(offset: number, field: string): number {
-    this.need(offset, 1, field);
-    return this.view.getUint8(offset);
-  }
-  u32le(offset: number, field: string): number {
-    this.need(offset, 4, field);
-    return this.view.getUint32(offset, true);
-  }
-  u32be(offset: number, field: string): number {
-    this.need(offset, 4, field);
-    return this.view.getUint32(offset, false);
-  }
-  u64le(offset: number, field: string): bigint {
-    this.need(offset, 8, field);
-    return this.view.getBigUint64(offset, true);
-  }
-  u64be(offset: number, field: string): bigint {
-    this.need(offset, 8, field);
-    return this.view.getBigUint64(offset, false);
-  }
-  /** A u64 used as a file offset or size: must fit in a JS number. */
-  u64leNumber(offset: number, field: string): number {
-    const value = this.u64le(offset, field);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw this.fail(`${field} is ${value}, larger than any file`);
-    return Number(value);
-  }
-  /** A fixed-width, NUL-padded name (segname/sectname are char[16]). */
-  fixedString(offset: number, length: number, field: string): string {
-    this.need(offset, length, field);
-    const raw = this.bytes.subarray(offset, offset + length);
-    const end = raw.indexOf(0);
-    return Buffer.from(raw.subarray(0, end === -1 ? length : end)).toString("latin1");
-  }
-  /** A NUL-terminated string that must end inside `limit`. */
-  cString(offset: number, limit: number, field: string): string {
-    this.need(offset, 1, field);
-    const end = this.bytes.subarray(0, limit).indexOf(0, offset);
-    if (end === -1) throw this.fail(`${field} at offset ${offset} has no terminating NUL`);
-    return Buffer.from(this.bytes.subarray(offset, end)).toString("utf8");
-  }
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;

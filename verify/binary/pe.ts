@@ -16,6 +16,7 @@
 // offsets for the byte-range mapping in explain.ts. See the report for the details.
 
 import { BinaryFormatError } from "../errors.ts";
+import { ByteReader } from "./bytes.ts";
 
 const DOS_HEADER_SIZE = 64;
 const COFF_HEADER_SIZE = 20;
@@ -103,62 +104,37 @@ export function isPe(buf: Uint8Array): boolean {
   return lfanew + 4 <= buf.length && buf[lfanew] === 0x50 && buf[lfanew + 1] === 0x45 && buf[lfanew + 2] === 0 && buf[lfanew + 3] === 0;
 }
 
-class PeBytes {
-  private readonly view: DataView;
-  constructor(
-    readonly buf: Uint8Array,
-    readonly file: string,
-  ) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  need(offset: number, length: number, what: string): void {
-    if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > this.buf.length) {
-      throw new BinaryFormatError(
-        this.file,
-        `truncated or malformed PE: ${what} at offset ${offset} (+${length} bytes) lies outside the ${this.buf.length}-byte file`,
-      );
-    }
-  }
-  u16(offset: number, what: string): number {
-    this.need(offset, 2, what);
-    return this.view.getUint16(offset, true);
-  }
-  u32(offset: number, what: string): number {
-    this.need(offset, 4, what);
-    return this.view.getUint32(offset, true);
-  }
-}
 
 export function parsePe(buf: Uint8Array, file = "<buffer>"): PeInfo {
-  const bytes = new PeBytes(buf, file);
+  const bytes = new ByteReader(buf, (problem) => new BinaryFormatError(file, `truncated or malformed PE: ${problem}`));
   bytes.need(0, DOS_HEADER_SIZE, "DOS header");
   if (buf[0] !== 0x4d || buf[1] !== 0x5a) throw new BinaryFormatError(file, "not a PE file (missing MZ magic)");
-  const ntHeadersOffset = bytes.u32(0x3c, "e_lfanew");
+  const ntHeadersOffset = bytes.u32le(0x3c, "e_lfanew");
   bytes.need(ntHeadersOffset, 4 + COFF_HEADER_SIZE, "PE signature and COFF header");
-  if (bytes.u32(ntHeadersOffset, "PE signature") !== 0x00004550) {
+  if (bytes.u32le(ntHeadersOffset, "PE signature") !== 0x00004550) {
     throw new BinaryFormatError(file, "not a PE file: MZ stub without a PE\\0\\0 signature (a DOS program?)");
   }
   const coff = ntHeadersOffset + 4;
-  const machine = bytes.u16(coff, "Machine");
-  const sectionCount = bytes.u16(coff + 2, "NumberOfSections");
-  const timeDateStamp = bytes.u32(coff + 4, "TimeDateStamp");
-  const optionalHeaderSize = bytes.u16(coff + 16, "SizeOfOptionalHeader");
+  const machine = bytes.u16le(coff, "Machine");
+  const sectionCount = bytes.u16le(coff + 2, "NumberOfSections");
+  const timeDateStamp = bytes.u32le(coff + 4, "TimeDateStamp");
+  const optionalHeaderSize = bytes.u16le(coff + 16, "SizeOfOptionalHeader");
   if (sectionCount > MAX_SECTIONS) throw new BinaryFormatError(file, `malformed PE: ${sectionCount} sections (limit ${MAX_SECTIONS})`);
 
   const optional = coff + COFF_HEADER_SIZE;
   bytes.need(optional, optionalHeaderSize, "optional header");
-  const magic = bytes.u16(optional, "optional header magic");
+  const magic = bytes.u16le(optional, "optional header magic");
   if (magic !== PE32_PLUS_MAGIC && magic !== PE32_MAGIC) {
     throw new BinaryFormatError(file, `malformed PE: optional header magic 0x${magic.toString(16)}`);
   }
   const isPe32Plus = magic === PE32_PLUS_MAGIC;
   // Field offsets inside the optional header differ between PE32 and PE32+ only
   // from the data-directory count onwards (ImageBase is 8 bytes in PE32+).
-  const headersSize = bytes.u32(optional + 60, "SizeOfHeaders");
-  const checksum = bytes.u32(optional + 64, "CheckSum");
-  const subsystem = bytes.u16(optional + 68, "Subsystem");
+  const headersSize = bytes.u32le(optional + 60, "SizeOfHeaders");
+  const checksum = bytes.u32le(optional + 64, "CheckSum");
+  const subsystem = bytes.u16le(optional + 68, "Subsystem");
   const directoryCountOffset = optional + (isPe32Plus ? 108 : 92);
-  const directoryCount = Math.min(bytes.u32(directoryCountOffset, "NumberOfRvaAndSizes"), MAX_DATA_DIRECTORIES);
+  const directoryCount = Math.min(bytes.u32le(directoryCountOffset, "NumberOfRvaAndSizes"), MAX_DATA_DIRECTORIES);
   const directoriesOffset = directoryCountOffset + 4;
   if (directoriesOffset + directoryCount * 8 > optional + optionalHeaderSize) {
     throw new BinaryFormatError(file, "malformed PE: data directories run past the optional header");
@@ -168,8 +144,8 @@ export function parsePe(buf: Uint8Array, file = "<buffer>"): PeInfo {
     dataDirectories.push({
       index,
       name: DATA_DIRECTORY_NAMES[index] ?? `directory-${index}`,
-      virtualAddress: bytes.u32(directoriesOffset + index * 8, "data directory address"),
-      size: bytes.u32(directoriesOffset + index * 8 + 4, "data directory size"),
+      virtualAddress: bytes.u32le(directoriesOffset + index * 8, "data directory address"),
+      size: bytes.u32le(directoriesOffset + index * 8 + 4, "data directory size"),
     });
   }
 
@@ -182,11 +158,11 @@ export function parsePe(buf: Uint8Array, file = "<buffer>"): PeInfo {
     const nameEnd = nameBytes.indexOf(0);
     const section: PeSection = {
       name: Buffer.from(nameBytes.subarray(0, nameEnd === -1 ? 8 : nameEnd)).toString("latin1"),
-      virtualSize: bytes.u32(at + 8, "VirtualSize"),
-      virtualAddress: bytes.u32(at + 12, "VirtualAddress"),
-      rawSize: bytes.u32(at + 16, "SizeOfRawData"),
-      rawOffset: bytes.u32(at + 20, "PointerToRawData"),
-      characteristics: bytes.u32(at + 36, "Characteristics"),
+      virtualSize: bytes.u32le(at + 8, "VirtualSize"),
+      virtualAddress: bytes.u32le(at + 12, "VirtualAddress"),
+      rawSize: bytes.u32le(at + 16, "SizeOfRawData"),
+      rawOffset: bytes.u32le(at + 20, "PointerToRawData"),
+      characteristics: bytes.u32le(at + 36, "Characteristics"),
     };
     if (section.rawSize > 0) bytes.need(section.rawOffset, section.rawSize, `section ${section.name}`);
     sections.push(section);
