@@ -1,9 +1,8 @@
 // Repair what Bun gets wrong on macOS (issue 4, point 2): Bun 1.4.5 re-signs darwin-arm64
 // output itself but leaves darwin-x64 output with the runtime's stale Oven signature (2 bad
 // pages), which macOS may refuse. This re-signs such files ad hoc, deterministically.
-import { readFile } from "node:fs/promises";
 import { signAdhoc, verifyCodeSignature, type SignatureCheck } from "./binary/macho.ts";
-import { writeFileAtomic } from "./digest.ts";
+import { readWholeFile, writeFileAtomic } from "./digest.ts";
 import { CheckFailed } from "./errors.ts";
 
 export interface SignOutcome {
@@ -19,7 +18,7 @@ export interface SignOutcome {
  * left alone: Bun's own darwin-arm64 signature stays byte-for-byte what Bun wrote.
  */
 export async function signFileAdhoc(file: string, options: { onlyIfInvalid?: boolean; identifier?: string } = {}): Promise<SignOutcome> {
-  const bytes = await readFile(file);
+  const bytes = readWholeFile(file);
   const before = verifyCodeSignature(bytes, file);
   if (options.onlyIfInvalid && before.state === "valid") return { file, before, after: before, signed: false };
   const signed = signAdhoc(bytes, options.identifier ? { identifier: options.identifier } : {});

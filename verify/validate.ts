@@ -1,13 +1,12 @@
 // Validation of a dist folder, shared by `inspect`, `smoke` and `parity`: read each
 // artifact, inspect it against its target, and run the smoke cases this host can run.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import pLimit from "p-limit";
 import { artifactsIn } from "./artifacts.ts";
 import type { Config, Target } from "./config.ts";
-import { sha256Hex } from "./digest.ts";
+import { readWholeFile, sha256Hex } from "./digest.ts";
 import { type Claim, type InspectFacts, claimOfTarget, inspectBytes } from "./inspect.ts";
 import { logEvent, recordResult } from "./log.ts";
 import { type CaseResult, type Host, currentHost, executorFor, runCase } from "./smoke.ts";
@@ -56,7 +55,7 @@ async function inspectItem(item: InspectItem, cwd: string): Promise<InspectFacts
     const missing = `missing: ${shown} (run bun verify build, or pass --dist)`;
     return { file: item.file, bytes: 0, format: "-", os: "-", arch: "-", problems: [missing], notes: [], ok: false };
   }
-  const bytes = await readFile(item.file);
+  const bytes = readWholeFile(item.file);
   const facts = inspectBytes(bytes, shown, item.claim);
   if (item.listed && sha256Hex(bytes) !== item.listed) {
     facts.problems.push("sha256 differs from manifest.json: the file changed after the build");

@@ -1,10 +1,9 @@
 // `bun verify explain A B`: why two executables differ. A or B may be a release archive
 // (.tar.gz, .tgz, .zip): its entries are validated, then the executable inside is explained.
 import { existsSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { archiveFormatOf, listArchive, readArchivedExecutable } from "../archive.ts";
-import { stableJson } from "../digest.ts";
+import { readWholeFile, stableJson } from "../digest.ts";
 import { UsageError } from "../errors.ts";
 import { explainDifference, formatExplanation } from "../explain.ts";
 import type { Io } from "./context.ts";
@@ -29,7 +28,7 @@ export async function runExplain(io: Io, flags: { json?: boolean }, files: strin
 
 /** An executable's bytes, or those of the executable inside a release archive (validated first). */
 async function readSide(abs: string, given: string): Promise<{ bytes: Buffer; label: string }> {
-  if (!archiveFormatOf(abs)) return { bytes: await readFile(abs), label: given };
+  if (!archiveFormatOf(abs)) return { bytes: readWholeFile(abs), label: given };
   const exe = await readArchivedExecutable(abs);
   if (!exe) {
     const files = (await listArchive(abs)).filter((e) => e.type === "file").map((e) => e.path);

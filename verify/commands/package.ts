@@ -3,7 +3,7 @@
 // archives.windowsZip is set. The archives are bit-for-bit reproducible (see archive.ts) and
 // listed in SHA256SUMS next to the executables.
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import pLimit from "p-limit";
@@ -29,6 +29,7 @@ import {
   stableJson,
   writeDistIndex,
   writeFileAtomic,
+  readWholeFile,
 } from "../digest.ts";
 import { UsageError } from "../errors.ts";
 import { formatBytes, formatDuration, formatTable } from "../report/table.ts";
@@ -221,7 +222,7 @@ export function archiveEntries(root: string, exeName: string, exe: Uint8Array, e
 
 /** The executable's bytes, checked against manifest.json: an archive never wraps a stale file. */
 async function readExecutable(file: string, sha256: string): Promise<Buffer> {
-  const bytes = await readFile(file);
+  const bytes = readWholeFile(file);
   if (sha256Hex(bytes) !== sha256) {
     throw new UsageError(`${file} does not match manifest.json (it changed after the build)`, "Rebuild it: bun verify build --force");
   }

@@ -2,12 +2,12 @@
 // (dagger, clean-room, a folder, SHA256SUMS or manifest.json, local or https), compare each
 // target bit for bit, and explain every difference.
 import { existsSync, statSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type CleanRoom, installCommand, prepareCleanRoom } from "../clean-room.ts";
 import { selectTargets, type Config, type Target } from "../config.ts";
-import { MANIFEST_FILE, readManifest, stableJson } from "../digest.ts";
+import { MANIFEST_FILE, readManifest, readWholeFile, stableJson } from "../digest.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
 import { type ParityRow, type Side, compareSides, parityPassed, sideFromFolder, sideFromListing } from "../parity.ts";
 import { annotate, writeMarkdown } from "../report/github.ts";
@@ -299,7 +299,7 @@ async function explainRow(row: ParityRow): Promise<void> {
   const { explainDifference } = await import("../explain.ts");
   await withSpan(`explain ${row.target || row.file}`, { "bun_parity.target": row.target || undefined }, async (span) => {
     try {
-      const [a, b] = await Promise.all([readFile(row.native!.path!), readFile(row.reference!.path!)]);
+      const [a, b] = [readWholeFile(row.native!.path!), readWholeFile(row.reference!.path!)];
       const result = explainDifference(a, b, { a: row.native!.path!, b: row.reference!.path! });
       row.explanation = result.causes.map((c) => `${c.summary}${c.hint ? ` (${c.hint})` : ""}`);
       span.setAttributes({ "bun_parity.causes": result.causes.map((c) => c.code), "bun_parity.differing_bytes": result.differingBytes });

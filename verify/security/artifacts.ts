@@ -4,10 +4,9 @@
 // released; only the (small) module texts are kept.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type BunModule, type BunModuleGraph, BUN_GRAPH_TRAILER, displayName, readBunModuleGraph } from "../binary/bunfs.ts";
-import type { ManifestTarget } from "../digest.ts";
+import { type ManifestTarget, readWholeFile } from "../digest.ts";
 
 export interface EmbeddedSource {
   /** File name as the sourcemap records it (relative to the project, e.g. `index.ts`). */
@@ -47,7 +46,7 @@ export interface LoadedArtifact {
 export async function loadArtifact(distDir: string, entry: ManifestTarget): Promise<LoadedArtifact> {
   const file = path.join(distDir, entry.file);
   if (!existsSync(file)) return { entry, path: file, exists: false };
-  const buf = await readFile(file);
+  const buf = readWholeFile(file);
   const sha256 = createHash("sha256").update(buf).digest("hex");
   const loaded: LoadedArtifact = { entry, path: file, exists: true, sha256, bytes: buf.length };
   let graph: BunModuleGraph | undefined;
