@@ -6,48 +6,16 @@
 
 import { chmodSync, cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBunVersion } from "../verify/binary/bunfs.ts";
 import { readLayout } from "../verify/binary/format.ts";
 import { BinaryFormatError } from "../verify/errors.ts";
 import { explainDifference, formatExplanation, type Cause, type Explanation } from "../verify/explain.ts";
-import { BUN, FIXTURES, pinnedRuntime, removeTemps, tempDir } from "./helpers.ts";
-
-const HOST_TARGET = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`;
-
-interface CompileOptions {
-  outfile: string;
-  target?: string;
-  entry?: string;
-  flags?: string[];
-  env?: Record<string, string>;
-  /** --compile-executable-path; default: Bun itself for the host target, else the pinned runtime. */
-  runtime?: string;
-}
+import { BUN, FIXTURES, HOST_TARGET, compileRaw, pinnedRuntime, removeTemps, tempDir, type RawCompileOptions } from "./helpers.ts";
 
 /** `bun build --compile` the way the product does (fixed flags, NODE_ENV=production), returns the bytes. */
-async function compile(appDir: string, options: CompileOptions): Promise<Buffer> {
-  const target = options.target ?? "linux-x64";
-  const runtime = options.runtime ?? (target === HOST_TARGET ? undefined : await pinnedRuntime(target));
-  const env: Record<string, string | undefined> = { ...process.env, NODE_ENV: "production", ...options.env };
-  delete env.BUN_NO_CODESIGN_MACHO_BINARY; // darwin-arm64 output is signed by default; keep it that way
-  await execa(
-    BUN,
-    [
-      "build",
-      "--compile",
-      `--target=bun-${target}`,
-      ...(runtime ? [`--compile-executable-path=${runtime}`] : []),
-      "--no-compile-autoload-dotenv",
-      "--no-compile-autoload-bunfig",
-      ...(options.flags ?? []),
-      options.entry ?? "index.ts",
-      `--outfile=${options.outfile}`,
-    ],
-    { cwd: appDir, env, extendEnv: false },
-  );
-  return readFileSync(target.startsWith("windows") ? `${options.outfile}.exe` : options.outfile);
+async function compile(appDir: string, options: RawCompileOptions): Promise<Buffer> {
+  return readFileSync(await compileRaw(appDir, options));
 }
 
 /** Copies test/fixtures/explain/<cause> (or one of its files) to `dest`. */

@@ -89,3 +89,43 @@ export async function pinnedRuntime(targetId: string): Promise<string> {
   if (!target) throw new Error(`no target ${targetId} in targets.json`);
   return runtimeCachePath(SHARED_CACHE, runtimePackageFor(target, bunVersion));
 }
+
+export const HOST_TARGET = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`;
+
+export interface RawCompileOptions {
+  outfile: string;
+  target?: string;
+  entry?: string;
+  flags?: string[];
+  env?: Record<string, string>;
+  /** --compile-executable-path; default: Bun itself for the host target, else the pinned runtime. */
+  runtime?: string;
+}
+
+/**
+ * A plain `bun build --compile` (not through bun verify), with the product's fixed flags and
+ * NODE_ENV=production: for tests of the binary readers that need executables built a precise
+ * way. Returns the executable's path (Bun appends .exe for Windows targets).
+ */
+export async function compileRaw(appDir: string, options: RawCompileOptions): Promise<string> {
+  const target = options.target ?? "linux-x64";
+  const runtime = options.runtime ?? (target === HOST_TARGET ? undefined : await pinnedRuntime(target));
+  const env: Record<string, string | undefined> = { ...process.env, NODE_ENV: "production", ...options.env };
+  delete env.BUN_NO_CODESIGN_MACHO_BINARY; // darwin-arm64 output is signed by default; keep it that way
+  await execa(
+    BUN,
+    [
+      "build",
+      "--compile",
+      `--target=bun-${target}`,
+      ...(runtime ? [`--compile-executable-path=${runtime}`] : []),
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
+      ...(options.flags ?? []),
+      options.entry ?? "index.ts",
+      `--outfile=${options.outfile}`,
+    ],
+    { cwd: appDir, env, extendEnv: false },
+  );
+  return target.startsWith("windows") ? `${options.outfile}.exe` : options.outfile;
+}

@@ -5,36 +5,17 @@
 
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUN_GRAPH_TRAILER, parseBunModuleGraph, readBunModuleGraph, readBunVersion, type BunModuleGraph } from "../../verify/binary/bunfs.ts";
 import { readLayout } from "../../verify/binary/format.ts";
 import { BinaryFormatError } from "../../verify/errors.ts";
-import { BUN, pinnedRuntime, readJson, REPO, removeTemps, tempDir } from "../helpers.ts";
+import { compileRaw, pinnedRuntime, readJson, REPO, removeTemps, tempDir } from "../helpers.ts";
 
-const HOST_TARGET = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`;
 const BUN_VERSION = readJson<{ version: string }>(join(REPO, "node_modules", "bun", "package.json")).version;
 
-async function compile(target: string, appDir: string, outDir: string, flags: string[] = []): Promise<string> {
-  const runtime = target === HOST_TARGET ? undefined : await pinnedRuntime(target);
-  const outfile = join(outDir, target, "app");
-  await execa(
-    BUN,
-    [
-      "build",
-      "--compile",
-      `--target=bun-${target}`,
-      ...(runtime ? [`--compile-executable-path=${runtime}`] : []),
-      "--no-compile-autoload-dotenv",
-      "--no-compile-autoload-bunfig",
-      ...flags,
-      "index.ts",
-      `--outfile=${outfile}`,
-    ],
-    { cwd: appDir, env: { NODE_ENV: "production" } },
-  );
-  return target.startsWith("windows") ? `${outfile}.exe` : outfile;
-}
+/** The hello app for one target, with extra flags, through the shared raw compile. */
+const compile = (target: string, appDir: string, outDir: string, flags: string[] = []): Promise<string> =>
+  compileRaw(appDir, { target, outfile: join(outDir, target, "app"), flags });
 
 // ---------------------------------------------------------------------------
 // A graph serialized in memory (the shape of `to_bytes` in StandaloneModuleGraph.rs)

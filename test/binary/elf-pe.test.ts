@@ -5,34 +5,15 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseElf } from "../../verify/binary/elf.ts";
 import { describeFirstBytes, detectFormat, readLayout, regionAt, sniffFormat, type BinaryLayout } from "../../verify/binary/format.ts";
 import { IMAGE_FILE_MACHINE_AMD64, IMAGE_FILE_MACHINE_ARM64, parsePe } from "../../verify/binary/pe.ts";
 import { BinaryFormatError } from "../../verify/errors.ts";
-import { BUN, pinnedRuntime, removeTemps, tempDir } from "../helpers.ts";
-
-const HOST_TARGET = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`;
+import { compileRaw, pinnedRuntime, removeTemps, tempDir } from "../helpers.ts";
 
 async function compileHello(target: string, work: string): Promise<Buffer> {
-  const runtime = target === HOST_TARGET ? undefined : await pinnedRuntime(target);
-  const outfile = join(work, target, "app");
-  await execa(
-    BUN,
-    [
-      "build",
-      "--compile",
-      `--target=bun-${target}`,
-      ...(runtime ? [`--compile-executable-path=${runtime}`] : []),
-      "--no-compile-autoload-dotenv",
-      "--no-compile-autoload-bunfig",
-      join(work, "index.ts"),
-      `--outfile=${outfile}`,
-    ],
-    { cwd: work, env: { NODE_ENV: "production" } },
-  );
-  return readFileSync(target.startsWith("windows") ? `${outfile}.exe` : outfile);
+  return readFileSync(await compileRaw(work, { target, outfile: join(work, target, "app"), entry: join(work, "index.ts") }));
 }
 
 // ---------------------------------------------------------------------------
