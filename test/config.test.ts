@@ -172,6 +172,91 @@ describe("targets.json", () => {
   });
 });
 
+describe("targets.json build options", () => {
+  it("refuses an entrypoint without a JavaScript/TypeScript extension, saying Bun would compile an executable that runs nothing", () => {
+    const shim = "#!/usr/bin/env bun\nimport \"../index\";\n";
+    const error = rejection(project({ ...base(), entrypoint: "bin/tool" }, { "bin/tool": shim, "index.ts": "console.log(1)\n" }));
+    expect(error.jsonPath).toBe("$.entrypoint");
+    expect(error.message).toContain('"bin/tool" has no extension: Bun compiles such a file into an executable that runs nothing and exits 0');
+    expect(error.fix).toContain("the file it imports");
+  });
+
+  it("refuses an entrypoint with a non-module extension (.sh)", () => {
+    const error = rejection(project({ ...base(), entrypoint: "run.sh" }, { "run.sh": "echo hi\n" }));
+    expect(error.message).toContain('the extension ".sh"');
+  });
+
+  it("accepts every module extension Bun compiles", () => {
+    for (const ext of [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"]) {
+      const config = loadConfig(project({ ...base(), entrypoint: `cli${ext}` }, { [`cli${ext}`]: "console.log(1)\n" }), { bunVersion: BUN_VERSION });
+      expect(config.entrypoint).toBe(`cli${ext}`);
+    }
+  });
+
+  it("resolves a define from package.json's version at load time, as a JSON string", () => {
+    const file = project(
+      { ...base(), build: { define: { __APP_VERSION__: { packageJson: "version" }, CHANNEL: '"stable"' } } },
+      { "src/cli.ts": "console.log(__APP_VERSION__)\n", "package.json": JSON.stringify({ name: "app", version: "2.7.1" }) },
+    );
+    const config = loadConfig(file, { bunVersion: BUN_VERSION });
+    expect(config.build.define).toEqual({ __APP_VERSION__: '"2.7.1"', CHANNEL: '"stable"' });
+    expect(config.build.defineSources).toEqual({ __APP_VERSION__: "package.json version" });
+  });
+
+  it("names the missing package.json field of a define", () => {
+    const file = project(
+      { ...base(), build: { define: { BUILD: { packageJson: "config.build" } } } },
+      { "src/cli.ts": "1\n", "package.json": JSON.stringify({ name: "app", version: "1.0.0" }) },
+    );
+    const error = rejection(file);
+    expect(error.jsonPath).toBe("$.build.define.BUILD.packageJson");
+    expect(error.message).toContain('package.json has no string, number or boolean at "config.build"');
+  });
+
+  it("refuses build.args that set what bun-parity sets itself, and values that are not flags", () => {
+    expect(rejection(project({ ...base(), build: { args: ["--outfile=x"] } })).message).toContain('"--outfile=x" is set by bun-parity itself');
+    const define = rejection(project({ ...base(), build: { args: ["--define", "A=1"] } }));
+    expect(define.fix).toBe("Move it to build.define.");
+    expect(rejection(project({ ...base(), build: { args: ["--loader", ".txt:file"] } })).jsonPath).toBe("$.build.args[1]");
+  });
+
+  it("reads prepare steps (shell string, argv, named) and skips the entry check until they ran", () => {
+    const file = project(
+      { ...base(), entrypoint: "out/cli.js", build: { prepare: ["tsc -p .", ["node", "gen.js"], { name: "bundle", run: "rollup -c" }] } },
+      { "src/cli.ts": "1\n" },
+    );
+    const config = loadConfig(file, { bunVersion: BUN_VERSION });
+    expect(config.build.prepare).toEqual([
+      { name: "tsc -p .", run: "tsc -p ." },
+      { name: "node gen.js", run: ["node", "gen.js"] },
+      { name: "bundle", run: "rollup -c" },
+    ]);
+  });
+
+  it("turns build options into bun build flags in the plan", async () => {
+    const { buildPlan } = await import("../verify/plan.ts");
+    const file = project(
+      {
+        ...base(),
+        targets: [{ id: "linux-x64", os: "linux", arch: "x64" }, { id: "windows-x64", os: "windows", arch: "x64" }],
+        build: {
+          minify: { whitespace: true, identifiers: true }, keepNames: true, sourcemap: "external", format: "cjs",
+          external: ["fsevents"], windows: { hideConsole: true, title: "App" }, additionalEntrypoints: ["src/worker.ts"], args: ["--loader=.txt:file"],
+        },
+      },
+      { "src/cli.ts": "1\n", "src/worker.ts": "2\n" },
+    );
+    const config = loadConfig(file, { bunVersion: BUN_VERSION });
+    const plan = buildPlan(config, { bunVersion: BUN_VERSION, runtimePathFor: () => "/rt" });
+    const [linux, windows] = plan.targets;
+    expect(linux!.argv).toEqual(expect.arrayContaining(["--minify-whitespace", "--minify-identifiers", "--keep-names", "--sourcemap=external", "--format=cjs", "--external=fsevents", "--loader=.txt:file"]));
+    expect(linux!.argv).not.toContain("--minify-syntax");
+    expect(linux!.argv.slice(-2)).toEqual(["./src/cli.ts", "./src/worker.ts"]);
+    expect(linux!.argv.some((a) => a.startsWith("--windows-"))).toBe(false);
+    expect(windows!.argv).toEqual(expect.arrayContaining(["--windows-hide-console", "--windows-title=App"]));
+  });
+});
+
 describe("generated schema validator", () => {
   it("is up to date with targets.schema.json (run `bun scripts/generate-validator.ts` after editing the schema)", async () => {
     const { generateValidatorSource, VALIDATOR_FILE } = await import("../scripts/generate-validator.ts");

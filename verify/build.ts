@@ -21,6 +21,7 @@ import { UsageError } from "./errors.ts";
 import { bundledPackages, hashInputFiles, inputDigest, inputFiles, metafileInputs } from "./inputs.ts";
 import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, portableArgv } from "./plan.ts";
 import { logEvent, recordResult } from "./log.ts";
+import { runPrepareSteps } from "./prepare.ts";
 import { signFileAdhoc } from "./sign.ts";
 import { type FileStamp, stampMatches, stampOf } from "./stamp.ts";
 import { type Attributes, type OpenSpan, currentSpan, openSpan, withSpan } from "./telemetry.ts";
@@ -59,6 +60,8 @@ export interface BuildOptions {
   force?: boolean;
   concurrency?: number;
   onEvent?: (event: BuildEvent) => void;
+  /** Lines about steps that are not per target (build.prepare). */
+  log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -78,6 +81,23 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
   const env = options.env ?? process.env;
   // Validate every lock entry before any work, so a missing pin is a usage error, not a half build.
   const locked = new Map(plan.targets.map((t) => [t.target.id, lockEntryFor(options.lock, plan.projectDir, t.runtime)]));
+  if (plan.prepare.length > 0) {
+    // Always run: the steps are the project's own build (like make, they decide what is stale),
+    // and whatever they write is hashed below like any other input the bundler reads.
+    await withSpan("prepare", { "bun_parity.prepare.steps": plan.prepare.length }, () =>
+      runPrepareSteps(plan.prepare, env, (line) => {
+        logEvent("info", "build.prepare", { message: line });
+        options.log?.(line);
+      }),
+    );
+    const entry = path.join(plan.projectDir, plan.entrypoint);
+    if (!existsSync(entry)) {
+      throw new UsageError(
+        `${plan.entrypoint} does not exist after the build.prepare steps ran (looked for ${entry})`,
+        "Point entrypoint in targets.json at the file the prepare steps write.",
+      );
+    }
+  }
   await mkdir(plan.outDir, { recursive: true });
 
   const manifestPath = path.join(plan.outDir, MANIFEST_FILE);

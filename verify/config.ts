@@ -18,15 +18,55 @@ import {
   type Os,
 } from "./bun-targets.ts";
 
+export interface MinifyOptions {
+  whitespace: boolean;
+  syntax: boolean;
+  identifiers: boolean;
+}
+
+export type SourcemapKind = "none" | "linked" | "inline" | "external";
+
+export interface WindowsOptions {
+  hideConsole?: boolean;
+  /** Relative to projectDir, forward slashes. */
+  icon?: string;
+  title?: string;
+  publisher?: string;
+  version?: string;
+  description?: string;
+  copyright?: string;
+}
+
+/** A command run before compiling: through the shell (string) or as an argv. */
+export interface PrepareStep {
+  name: string;
+  run: string | string[];
+}
+
 export interface BuildOptions {
-  minify: boolean;
-  sourcemap: boolean;
+  /** Commands run once before compiling (their outputs are read by the bundler like any source). */
+  prepare: PrepareStep[];
+  /** true = --minify; an object names the parts (all false = no minification). */
+  minify: boolean | MinifyOptions;
+  keepNames: boolean;
+  /** false = no source map; true = --sourcemap; a kind = --sourcemap=<kind>. */
+  sourcemap: boolean | SourcemapKind;
   bytecode: boolean;
+  format?: "esm" | "cjs";
+  external: string[];
+  /** KEY -> JavaScript expression, with package.json references already resolved. */
   define: Record<string, string>;
+  /** Where each define came from when it is not a literal in targets.json (e.g. "package.json version"). */
+  defineSources: Record<string, string>;
   env: Record<string, string>;
   inlineEnv: string;
   autoload: { dotenv: boolean; bunfig: boolean; tsconfig: boolean; packageJson: boolean };
   execArgv: string[];
+  windows: WindowsOptions;
+  /** Relative to projectDir, forward slashes. */
+  additionalEntrypoints: string[];
+  /** Other bun build flags, passed as they are. */
+  args: string[];
   macosAdhocSign: boolean;
 }
 
@@ -81,6 +121,78 @@ export interface Config {
 export interface ParseOptions {
   /** Version of the Bun that will compile (decides which targets can be built). */
   bunVersion: string;
+  /**
+   * Text of a file of the project (relative path), or undefined when it does not exist:
+   * package.json for `{"packageJson": ...}` defines. Default: read from the folder of targets.json.
+   */
+  readProjectFile?: (relative: string) => string | undefined;
+}
+
+/** Extensions Bun compiles as a JavaScript or TypeScript module (anything else is not run). */
+export const ENTRY_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
+
+/** Flags bun-parity sets itself for every target; build.args may not set them again. */
+const RESERVED_FLAGS = new Set(["--compile", "--target", "--outfile", "--outdir", "--metafile", "--compile-executable-path", "--define", "-d", "--watch", "--no-bundle"]);
+
+type RawDefine = string | { packageJson: string };
+
+function normalizeMinify(raw: boolean | Partial<MinifyOptions>): boolean | MinifyOptions {
+  if (typeof raw === "boolean") return raw;
+  const parts = { whitespace: raw.whitespace ?? false, syntax: raw.syntax ?? false, identifiers: raw.identifiers ?? false };
+  if (parts.whitespace && parts.syntax && parts.identifiers) return true;
+  if (!parts.whitespace && !parts.syntax && !parts.identifiers) return false;
+  return parts;
+}
+
+function readBeside(projectDir: string): (relative: string) => string | undefined {
+  return (relative) => {
+    const abs = path.join(projectDir, relative);
+    return existsSync(abs) && statSync(abs).isFile() ? readFileSync(abs, "utf8") : undefined;
+  };
+}
+
+/**
+ * Literal defines stay as written; {"packageJson": "version"} becomes the JSON string of that
+ * package.json field, read now (at build time), so a release's version is inlined the way a
+ * build script that reads package.json would inline it.
+ */
+function resolveDefines(
+  raw: Record<string, RawDefine>,
+  file: string,
+  at: (jsonPath: (string | number)[]) => [number, number] | [],
+  read: (relative: string) => string | undefined,
+): { define: Record<string, string>; defineSources: Record<string, string> } {
+  const define: Record<string, string> = {};
+  const defineSources: Record<string, string> = {};
+  let pkg: unknown;
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value === "string") {
+      define[key] = value;
+      continue;
+    }
+    if (pkg === undefined) {
+      const text = read("package.json");
+      if (text === undefined) {
+        throw new ConfigError(file, `$.build.define.${key}`, "reads package.json, but the project has none", "a package.json next to targets.json", "Add package.json, or write the value as a literal.", ...at(["build", "define", key]));
+      }
+      try {
+        pkg = JSON.parse(text);
+      } catch (error) {
+        throw new ConfigError(file, `$.build.define.${key}`, `package.json is not valid JSON (${(error as Error).message})`, "a valid package.json", "Fix package.json.", ...at(["build", "define", key]));
+      }
+    }
+    const found = value.packageJson.split(".").reduce<unknown>((node, part) => (node && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined), pkg);
+    if (typeof found !== "string" && typeof found !== "number" && typeof found !== "boolean") {
+      throw new ConfigError(
+        file, `$.build.define.${key}.packageJson`, `package.json has no string, number or boolean at "${value.packageJson}"`,
+        "a field of package.json such as \"version\"", `Add "${value.packageJson}" to package.json, or fix the path.`,
+        ...at(["build", "define", key, "packageJson"]),
+      );
+    }
+    define[key] = JSON.stringify(found);
+    defineSources[key] = `package.json ${value.packageJson}`;
+  }
+  return { define, defineSources };
 }
 
 const DEFAULT_ENV = { NODE_ENV: "production" };
@@ -99,18 +211,25 @@ export function loadConfig(file: string, options: ParseOptions): Config {
     );
   }
   const config = parseConfig(readFileSync(abs, "utf8"), abs, options);
+  // With prepare steps the entry may be their output: the build checks it after running them.
+  if (config.build.prepare.length === 0) checkEntrypointExists(config);
+  return config;
+}
+
+/** The entrypoint is a file (after any prepare steps). Throws ConfigError. */
+export function checkEntrypointExists(config: Config, afterPrepare = false): void {
+  const abs = config.file;
   const entry = path.join(config.projectDir, config.entrypoint);
   if (!existsSync(entry) || !statSync(entry).isFile()) {
     throw new ConfigError(
       abs,
       "$.entrypoint",
-      `"${config.entrypoint}" does not exist (looked for ${entry})`,
-      "a path to the program's entry file, relative to the folder holding targets.json",
-      "Fix the path in targets.json, e.g. \"entrypoint\": \"src/cli.ts\".",
+      `"${config.entrypoint}" does not exist${afterPrepare ? " after the build.prepare steps ran" : ""} (looked for ${entry})`,
+      afterPrepare ? "a prepare step to write the entry file" : "a path to the program's entry file, relative to the folder holding targets.json",
+      afterPrepare ? "Check which file the prepare steps write, and point entrypoint at it." : "Fix the path in targets.json, e.g. \"entrypoint\": \"src/cli.ts\".",
       ...lineColumnOf(readFileSync(abs, "utf8"), ["entrypoint"]),
     );
   }
-  return config;
 }
 
 /** Pure: text of targets.json -> validated Config with defaults filled in. */
@@ -131,6 +250,16 @@ export function parseConfig(text: string, file: string, options: ParseOptions): 
       file, "$.entrypoint", `"${input.entrypoint}" is outside the project`,
       "a path inside the folder holding targets.json",
       "Move targets.json to the project root, or point entrypoint at a file below it.",
+      ...at(["entrypoint"]),
+    );
+  }
+
+  const extension = path.posix.extname(entrypoint).toLowerCase();
+  if (!ENTRY_EXTENSIONS.includes(extension)) {
+    throw new ConfigError(
+      file, "$.entrypoint", `"${input.entrypoint}" has ${extension ? `the extension "${extension}"` : "no extension"}: Bun compiles such a file into an executable that runs nothing and exits 0`,
+      `a JavaScript or TypeScript module (${ENTRY_EXTENSIONS.join(", ")})`,
+      "Point entrypoint at the module the program starts in (for a launcher script such as bin/<name>, the file it imports).",
       ...at(["entrypoint"]),
     );
   }
@@ -238,11 +367,55 @@ export function parseConfig(text: string, file: string, options: ParseOptions): 
   });
 
   const b = input.build ?? {};
+  const insideProject = (value: string, segments: (string | number)[], what: string): string => {
+    const normalized = value.replaceAll("\\", "/");
+    if (path.isAbsolute(normalized) || /^[A-Za-z]:\//.test(normalized) || normalized.split("/").includes("..")) {
+      throw new ConfigError(
+        file, toJsonPath(segments), `"${value}" is outside the project`, `${what} inside the folder holding targets.json`,
+        "Use a path relative to targets.json, inside the project.",
+        ...at(segments),
+      );
+    }
+    return normalized.replace(/^\.\//, "");
+  };
+  const { define, defineSources } = resolveDefines(b.define ?? {}, file, at, options.readProjectFile ?? readBeside(projectDir));
+  const args = (b.args ?? []).map((arg, i) => {
+    const flag = arg.split("=")[0]!;
+    if (RESERVED_FLAGS.has(flag)) {
+      throw new ConfigError(
+        file, `$.build.args[${i}]`, `"${arg}" is set by bun-parity itself`,
+        `a bun build flag other than ${[...RESERVED_FLAGS].join(", ")}`,
+        flag === "--define" ? "Move it to build.define." : flag === "--target" ? "List the target in $.targets instead." : "Remove it from build.args.",
+        ...at(["build", "args", i]),
+      );
+    }
+    if (!arg.startsWith("-")) {
+      throw new ConfigError(
+        file, `$.build.args[${i}]`, `"${arg}" is not a flag`, "a flag such as \"--loader=.txt:file\" (with its value after =)",
+        "Write flag and value as one item joined by =, or list more entry files in build.additionalEntrypoints.",
+        ...at(["build", "args", i]),
+      );
+    }
+    return arg;
+  });
+  const windows: WindowsOptions = { ...(b.windows ?? {}) };
+  if (windows.icon !== undefined) windows.icon = insideProject(windows.icon, ["build", "windows", "icon"], "an .ico file");
   const build: BuildOptions = {
-    minify: b.minify ?? true,
+    prepare: (b.prepare ?? []).map((step, i): PrepareStep => {
+      const run = typeof step === "string" || Array.isArray(step) ? step : step.run;
+      const name = typeof step === "object" && !Array.isArray(step) && step.name ? step.name : typeof run === "string" ? run : run.join(" ");
+      if (Array.isArray(run) && run[0]!.trim() === "") {
+        throw new ConfigError(file, `$.build.prepare[${i}]`, "the argv starts with an empty program name", "a command such as [\"npx\", \"tsc\"]", "Put the program first.", ...at(["build", "prepare", i]));
+      }
+      return { name, run };
+    }),
+    minify: normalizeMinify(b.minify ?? true),
+    keepNames: b.keepNames ?? false,
     sourcemap: b.sourcemap ?? false,
     bytecode: b.bytecode ?? false,
-    define: b.define ?? {},
+    external: b.external ?? [],
+    define,
+    defineSources,
     env: b.env ?? { ...DEFAULT_ENV },
     inlineEnv: b.inlineEnv ?? "disable",
     autoload: {
@@ -252,8 +425,12 @@ export function parseConfig(text: string, file: string, options: ParseOptions): 
       packageJson: b.autoload?.packageJson ?? false,
     },
     execArgv: b.execArgv ?? [],
+    windows,
+    additionalEntrypoints: (b.additionalEntrypoints ?? []).map((e, i) => insideProject(e, ["build", "additionalEntrypoints", i], "a file")),
+    args,
     macosAdhocSign: b.macosAdhocSign ?? true,
   };
+  if (b.format !== undefined) build.format = b.format;
 
   const archiveFiles = (input.archives?.files ?? []).map((f, i) => {
     const normalized = f.replaceAll("\\", "/");
@@ -297,7 +474,24 @@ interface RawConfig {
   version?: string;
   entrypoint: string;
   outDir?: string;
-  build?: Partial<Omit<BuildOptions, "autoload">> & { autoload?: Partial<BuildOptions["autoload"]> };
+  build?: {
+    prepare?: (string | string[] | { name?: string; run: string | string[] })[];
+    minify?: boolean | Partial<MinifyOptions>;
+    keepNames?: boolean;
+    sourcemap?: boolean | SourcemapKind;
+    bytecode?: boolean;
+    format?: "esm" | "cjs";
+    external?: string[];
+    define?: Record<string, RawDefine>;
+    env?: Record<string, string>;
+    inlineEnv?: string;
+    autoload?: Partial<BuildOptions["autoload"]>;
+    execArgv?: string[];
+    windows?: WindowsOptions;
+    additionalEntrypoints?: string[];
+    args?: string[];
+    macosAdhocSign?: boolean;
+  };
   targets: { id: string; os: Os; arch: Arch; libc?: Libc; bunTarget?: string; runner?: string; maxBytes?: number }[];
   archives?: { files?: string[]; windowsZip?: boolean; outDir?: string };
   smoke?: {

@@ -2,7 +2,7 @@
 // (issue 2, point 3). Pure: the same plan drives native builds and the container build.
 import path from "node:path";
 import { runtimePackageFor, type RuntimePackage } from "./bun-targets.ts";
-import type { Config, Target } from "./config.ts";
+import type { BuildOptions, Config, PrepareStep, Target, WindowsOptions } from "./config.ts";
 
 export interface TargetPlan {
   target: Target;
@@ -25,7 +25,15 @@ export interface TargetPlan {
   cwd: string;
 }
 
+export interface PlannedPrepare extends PrepareStep {
+  cwd: string;
+  /** Variables set for the step, overriding the inherited environment (like the compiler's). */
+  env: Record<string, string>;
+}
+
 export interface BuildPlan {
+  /** Run once, in order, before any target compiles. */
+  prepare: PlannedPrepare[];
   projectDir: string;
   outDir: string;
   name: string;
@@ -59,7 +67,9 @@ export function isScrubbedVariable(name: string): boolean {
 export function buildPlan(config: Config, options: PlanOptions): BuildPlan {
   const outDir = options.outDir ? path.resolve(options.outDir) : config.outDir;
   const targets = (options.targets ?? config.targets).map((target) => planTarget(config, target, outDir, options));
+  const prepare = config.build.prepare.map((step) => ({ ...step, cwd: config.projectDir, env: pinnedEnv(config) }));
   return {
+    prepare,
     projectDir: config.projectDir,
     outDir,
     name: config.name,
@@ -86,9 +96,13 @@ function planTarget(config: Config, target: Target, outDir: string, options: Pla
     `--outfile=${path.join(stagingDir, config.name)}`,
     `--metafile=${metafile}`,
   ];
-  if (b.minify) argv.push("--minify");
-  if (b.sourcemap) argv.push("--sourcemap");
+  argv.push(...minifyFlags(b.minify));
+  if (b.keepNames) argv.push("--keep-names");
+  if (b.sourcemap === true) argv.push("--sourcemap");
+  else if (typeof b.sourcemap === "string") argv.push(`--sourcemap=${b.sourcemap}`);
   if (b.bytecode) argv.push("--bytecode");
+  if (b.format) argv.push(`--format=${b.format}`);
+  for (const name of b.external) argv.push(`--external=${name}`);
   if (b.inlineEnv !== "disable") argv.push(`--env=${b.inlineEnv}`);
   for (const key of Object.keys(b.define).sort()) argv.push(`--define=${key}=${b.define[key]}`);
   argv.push(b.autoload.dotenv ? "--compile-autoload-dotenv" : "--no-compile-autoload-dotenv");
@@ -96,7 +110,9 @@ function planTarget(config: Config, target: Target, outDir: string, options: Pla
   argv.push(b.autoload.tsconfig ? "--compile-autoload-tsconfig" : "--no-compile-autoload-tsconfig");
   argv.push(b.autoload.packageJson ? "--compile-autoload-package-json" : "--no-compile-autoload-package-json");
   if (b.execArgv.length > 0) argv.push(`--compile-exec-argv=${b.execArgv.join(" ")}`);
-  argv.push(`./${config.entrypoint}`);
+  if (target.os === "windows") argv.push(...windowsFlags(b.windows));
+  argv.push(...b.args);
+  argv.push(`./${config.entrypoint}`, ...b.additionalEntrypoints.map((e) => `./${e}`));
 
   return {
     target,
@@ -108,11 +124,38 @@ function planTarget(config: Config, target: Target, outDir: string, options: Pla
     metafile,
     repairSignature: target.os === "darwin" && b.macosAdhocSign,
     argv,
-    // NODE_ENV is always pinned (Bun inlines it from the builder's environment, bun-compile-notes.md §3.1);
-    // TZ too: nothing in Bun's output should depend on it, and pinning removes the question.
-    env: { TZ: "UTC", NODE_ENV: "production", ...b.env },
+    env: pinnedEnv(config),
     cwd: config.projectDir,
   };
+}
+
+/**
+ * NODE_ENV is always pinned (Bun inlines it from the builder's environment, docs/internals.md);
+ * TZ too: nothing in Bun's output should depend on it, and pinning removes the question.
+ */
+function pinnedEnv(config: Config): Record<string, string> {
+  return { TZ: "UTC", NODE_ENV: "production", ...config.build.env };
+}
+
+function minifyFlags(minify: BuildOptions["minify"]): string[] {
+  if (minify === true) return ["--minify"];
+  if (minify === false) return [];
+  const flags: string[] = [];
+  if (minify.whitespace) flags.push("--minify-whitespace");
+  if (minify.syntax) flags.push("--minify-syntax");
+  if (minify.identifiers) flags.push("--minify-identifiers");
+  return flags;
+}
+
+/** --windows-* flags (only passed for Windows targets: Bun rejects them for other targets). */
+function windowsFlags(w: WindowsOptions): string[] {
+  const flags: string[] = [];
+  if (w.hideConsole) flags.push("--windows-hide-console");
+  if (w.icon !== undefined) flags.push(`--windows-icon=./${w.icon}`);
+  for (const key of ["title", "publisher", "version", "description", "copyright"] as const) {
+    if (w[key] !== undefined) flags.push(`--windows-${key}=${w[key]}`);
+  }
+  return flags;
 }
 
 /** The compiler's environment: inherited, minus variables that change output, plus the pinned ones. */

@@ -24,6 +24,7 @@ export async function runBuildCommand(io: Io, flags: BuildFlags): Promise<number
       cacheDir: project.cacheDir,
       force: Boolean(flags.force),
       env: io.env,
+      log: (line) => io.stderr.write(`${line}\n`),
     };
     if (flags.jobs) options.concurrency = Number(flags.jobs);
     if (progress) options.onEvent = progress.onEvent;

@@ -36,6 +36,11 @@ export async function runPlan(io: Io, flags: PlanFlags): Promise<number> {
 
 export function formatPlan(plan: BuildPlan, compilerPath: string): string {
   let out = `Plan for ${plan.name} (${plan.entrypoint}) with Bun ${plan.bunVersion}, into ${plan.outDir}\n\n`;
+  if (plan.prepare.length > 0) {
+    out += "Before compiling (build.prepare, once, in the project folder, node_modules/.bin first on PATH):\n";
+    for (const step of plan.prepare) out += `  ${typeof step.run === "string" ? step.run : step.run.map((a) => JSON.stringify(a)).join(" ")}\n`;
+    out += "\n";
+  }
   out += formatTable(
     ["target", "bun target", "runtime package", "output"],
     plan.targets.map((t) => [t.target.id, t.target.bunTarget, `${t.runtime.name}@${t.runtime.version}`, t.outputFile]),

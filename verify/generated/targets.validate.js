@@ -2,8 +2,8 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/bun-parity/bun-parity/targets.schema.json","title":"bun-parity targets.json","description":"What to build with `bun build --compile`, for which targets, and how to smoke-test the result. Read by `bun verify`.","type":"object","additionalProperties":false,"required":["name","entrypoint","targets"],"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$","description":"Artifact name: executables are written as <name>-<target id>[.exe]. Letters, digits, '.', '_' and '-' only, so it cannot escape the output folder."},"version":{"type":"string","description":"Release version used in archive names. Default: the version in package.json."},"entrypoint":{"type":"string","minLength":1,"description":"The program's entry file, relative to the folder holding targets.json (e.g. src/cli.ts)."},"outDir":{"type":"string","minLength":1,"default":"dist","description":"Folder the executables, SHA256SUMS and manifest.json are written to, relative to targets.json."},"build":{"$ref":"#/definitions/build"},"targets":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/target"},"description":"One entry per executable to produce."},"smoke":{"type":"array","items":{"$ref":"#/definitions/smokeCase"},"description":"Commands run against every executable this host can execute (`bun verify smoke`)."},"archives":{"$ref":"#/definitions/archives"}},"definitions":{"build":{"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"minify":{"type":"boolean","default":true,"description":"--minify"},"sourcemap":{"type":"boolean","default":false,"description":"--sourcemap: embed a source map in the executable (the .map sidecar Bun also writes is never put in the output folder)."},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"define":{"type":"object","additionalProperties":{"type":"string"},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}},"target":{"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."},"maxBytes":{"type":"integer","minimum":1,"description":"Size budget: the build fails when this target's executable is larger (bytes)."}}},"smokeCase":{"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."}}},"archives":{"type":"object","additionalProperties":false,"description":"Release archives written by `bun verify package`: <name>-<version>-<target id>.tar.gz (and .zip for Windows targets when windowsZip is set).","properties":{"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra files put next to the executable in every archive, relative to targets.json (e.g. README.md, LICENSE)."},"windowsZip":{"type":"boolean","default":false,"description":"Also write a .zip for Windows targets (what Windows users expect)."},"outDir":{"type":"string","minLength":1,"description":"Folder for the archives, relative to targets.json. Default: the output folder (outDir), so SHA256SUMS covers them."}}}}};
-const schema12 = {"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"minify":{"type":"boolean","default":true,"description":"--minify"},"sourcemap":{"type":"boolean","default":false,"description":"--sourcemap: embed a source map in the executable (the .map sidecar Bun also writes is never put in the output folder)."},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"define":{"type":"object","additionalProperties":{"type":"string"},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/bun-parity/bun-parity/targets.schema.json","title":"bun-parity targets.json","description":"What to build with `bun build --compile`, for which targets, and how to smoke-test the result. Read by `bun verify`.","type":"object","additionalProperties":false,"required":["name","entrypoint","targets"],"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$","description":"Artifact name: executables are written as <name>-<target id>[.exe]. Letters, digits, '.', '_' and '-' only, so it cannot escape the output folder."},"version":{"type":"string","description":"Release version used in archive names. Default: the version in package.json."},"entrypoint":{"type":"string","minLength":1,"description":"The program's entry file, relative to the folder holding targets.json (e.g. src/cli.ts)."},"outDir":{"type":"string","minLength":1,"default":"dist","description":"Folder the executables, SHA256SUMS and manifest.json are written to, relative to targets.json."},"build":{"$ref":"#/definitions/build"},"targets":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/target"},"description":"One entry per executable to produce."},"smoke":{"type":"array","items":{"$ref":"#/definitions/smokeCase"},"description":"Commands run against every executable this host can execute (`bun verify smoke`)."},"archives":{"$ref":"#/definitions/archives"}},"definitions":{"build":{"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"prepare":{"type":"array","description":"Commands run once, in order, before compiling (e.g. a tsc or rollup step that writes the entrypoint). The same in the native build, the clean room and the Dagger module. A string runs in the shell; an array is an argv. node_modules/.bin comes first on PATH, build.env is set.","items":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}},{"type":"object","additionalProperties":false,"required":["run"],"properties":{"name":{"type":"string","minLength":1,"description":"Shown in the build log."},"run":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]}}}]}},"minify":{"description":"--minify (true), nothing (false), or only some of it: --minify-whitespace, --minify-syntax, --minify-identifiers.","default":true,"oneOf":[{"type":"boolean"},{"type":"object","additionalProperties":false,"properties":{"whitespace":{"type":"boolean","description":"--minify-whitespace"},"syntax":{"type":"boolean","description":"--minify-syntax"},"identifiers":{"type":"boolean","description":"--minify-identifiers"}}}]},"keepNames":{"type":"boolean","default":false,"description":"--keep-names: keep function and class names when minifying."},"sourcemap":{"description":"true (--sourcemap: embedded in the executable), false, or a kind: \"linked\", \"inline\", \"external\", \"none\" (--sourcemap=<kind>). The .map sidecar Bun may write is never put in the output folder.","default":false,"oneOf":[{"type":"boolean"},{"enum":["none","linked","inline","external"]}]},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"format":{"enum":["esm","cjs"],"description":"--format: the module format of the bundle inside the executable. Default: Bun's (esm)."},"external":{"type":"array","items":{"type":"string","minLength":1},"description":"--external: packages left out of the bundle (resolved at run time next to the executable)."},"define":{"type":"object","additionalProperties":{"oneOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["packageJson"],"properties":{"packageJson":{"type":"string","minLength":1,"description":"A field of the project's package.json (dotted path, e.g. \"version\"), read at build time and inlined as a JSON string."}}}]},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string, or {\"packageJson\": \"version\"} to inline package.json's version read at build time."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"windows":{"type":"object","additionalProperties":false,"description":"Windows executable options (--windows-*), applied to Windows targets only. Bun applies icon and the metadata fields only when compiling on a Windows host; hideConsole works from any host with Bun >= 1.4.","properties":{"hideConsole":{"type":"boolean","description":"--windows-hide-console: GUI subsystem, no console window."},"icon":{"type":"string","minLength":1,"description":"--windows-icon: path of an .ico file, relative to targets.json."},"title":{"type":"string","description":"--windows-title"},"publisher":{"type":"string","description":"--windows-publisher"},"version":{"type":"string","description":"--windows-version"},"description":{"type":"string","description":"--windows-description"},"copyright":{"type":"string","description":"--windows-copyright"}}},"additionalEntrypoints":{"type":"array","items":{"type":"string","minLength":1},"description":"More files compiled into the executable after the entrypoint (workers, files loaded by path), relative to targets.json."},"args":{"type":"array","items":{"type":"string","minLength":1},"description":"Other `bun build` flags passed as they are, after the modelled ones (e.g. \"--loader=.txt:file\", \"--conditions=bun\"). Flags bun-parity sets itself (--compile, --target, --outfile, --outdir, --metafile, --compile-executable-path) are refused."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}},"target":{"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."},"maxBytes":{"type":"integer","minimum":1,"description":"Size budget: the build fails when this target's executable is larger (bytes)."}}},"smokeCase":{"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."}}},"archives":{"type":"object","additionalProperties":false,"description":"Release archives written by `bun verify package`: <name>-<version>-<target id>.tar.gz (and .zip for Windows targets when windowsZip is set).","properties":{"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra files put next to the executable in every archive, relative to targets.json (e.g. README.md, LICENSE)."},"windowsZip":{"type":"boolean","default":false,"description":"Also write a .zip for Windows targets (what Windows users expect)."},"outDir":{"type":"string","minLength":1,"description":"Folder for the archives, relative to targets.json. Default: the output folder (outDir), so SHA256SUMS covers them."}}}}};
+const schema12 = {"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"prepare":{"type":"array","description":"Commands run once, in order, before compiling (e.g. a tsc or rollup step that writes the entrypoint). The same in the native build, the clean room and the Dagger module. A string runs in the shell; an array is an argv. node_modules/.bin comes first on PATH, build.env is set.","items":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}},{"type":"object","additionalProperties":false,"required":["run"],"properties":{"name":{"type":"string","minLength":1,"description":"Shown in the build log."},"run":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]}}}]}},"minify":{"description":"--minify (true), nothing (false), or only some of it: --minify-whitespace, --minify-syntax, --minify-identifiers.","default":true,"oneOf":[{"type":"boolean"},{"type":"object","additionalProperties":false,"properties":{"whitespace":{"type":"boolean","description":"--minify-whitespace"},"syntax":{"type":"boolean","description":"--minify-syntax"},"identifiers":{"type":"boolean","description":"--minify-identifiers"}}}]},"keepNames":{"type":"boolean","default":false,"description":"--keep-names: keep function and class names when minifying."},"sourcemap":{"description":"true (--sourcemap: embedded in the executable), false, or a kind: \"linked\", \"inline\", \"external\", \"none\" (--sourcemap=<kind>). The .map sidecar Bun may write is never put in the output folder.","default":false,"oneOf":[{"type":"boolean"},{"enum":["none","linked","inline","external"]}]},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"format":{"enum":["esm","cjs"],"description":"--format: the module format of the bundle inside the executable. Default: Bun's (esm)."},"external":{"type":"array","items":{"type":"string","minLength":1},"description":"--external: packages left out of the bundle (resolved at run time next to the executable)."},"define":{"type":"object","additionalProperties":{"oneOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["packageJson"],"properties":{"packageJson":{"type":"string","minLength":1,"description":"A field of the project's package.json (dotted path, e.g. \"version\"), read at build time and inlined as a JSON string."}}}]},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string, or {\"packageJson\": \"version\"} to inline package.json's version read at build time."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"windows":{"type":"object","additionalProperties":false,"description":"Windows executable options (--windows-*), applied to Windows targets only. Bun applies icon and the metadata fields only when compiling on a Windows host; hideConsole works from any host with Bun >= 1.4.","properties":{"hideConsole":{"type":"boolean","description":"--windows-hide-console: GUI subsystem, no console window."},"icon":{"type":"string","minLength":1,"description":"--windows-icon: path of an .ico file, relative to targets.json."},"title":{"type":"string","description":"--windows-title"},"publisher":{"type":"string","description":"--windows-publisher"},"version":{"type":"string","description":"--windows-version"},"description":{"type":"string","description":"--windows-description"},"copyright":{"type":"string","description":"--windows-copyright"}}},"additionalEntrypoints":{"type":"array","items":{"type":"string","minLength":1},"description":"More files compiled into the executable after the entrypoint (workers, files loaded by path), relative to targets.json."},"args":{"type":"array","items":{"type":"string","minLength":1},"description":"Other `bun build` flags passed as they are, after the modelled ones (e.g. \"--loader=.txt:file\", \"--conditions=bun\"). Flags bun-parity sets itself (--compile, --target, --outfile, --outdir, --metafile, --compile-executable-path) are refused."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}};
 const schema13 = {"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."},"maxBytes":{"type":"integer","minimum":1,"description":"Size budget: the build fails when this target's executable is larger (bytes)."}}};
 const schema14 = {"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."}}};
 const schema15 = {"type":"object","additionalProperties":false,"description":"Release archives written by `bun verify package`: <name>-<version>-<target id>.tar.gz (and .zip for Windows targets when windowsZip is set).","properties":{"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra files put next to the executable in every archive, relative to targets.json (e.g. README.md, LICENSE)."},"windowsZip":{"type":"boolean","default":false,"description":"Also write a .zip for Windows targets (what Windows users expect)."},"outDir":{"type":"string","minLength":1,"description":"Folder for the archives, relative to targets.json. Default: the output folder (outDir), so SHA256SUMS covers them."}}};
@@ -175,9 +175,19 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data5.minify !== undefined){
-if(typeof data5.minify !== "boolean"){
-const err13 = {instancePath:instancePath+"/build/minify",schemaPath:"#/definitions/build/properties/minify/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data5.prepare !== undefined){
+let data6 = data5.prepare;
+if(Array.isArray(data6)){
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+let data7 = data6[i0];
+const _errs19 = errors;
+let valid5 = false;
+let passing0 = null;
+const _errs20 = errors;
+if(typeof data7 === "string"){
+if(func3(data7) < 1){
+const err13 = {instancePath:instancePath+"/build/prepare/" + i0,schemaPath:"#/definitions/build/properties/prepare/items/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -187,9 +197,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data5.sourcemap !== undefined){
-if(typeof data5.sourcemap !== "boolean"){
-const err14 = {instancePath:instancePath+"/build/sourcemap",schemaPath:"#/definitions/build/properties/sourcemap/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err14 = {instancePath:instancePath+"/build/prepare/" + i0,schemaPath:"#/definitions/build/properties/prepare/items/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -198,10 +207,15 @@ vErrors.push(err14);
 }
 errors++;
 }
+var _valid0 = _errs20 === errors;
+if(_valid0){
+valid5 = true;
+passing0 = 0;
 }
-if(data5.bytecode !== undefined){
-if(typeof data5.bytecode !== "boolean"){
-const err15 = {instancePath:instancePath+"/build/bytecode",schemaPath:"#/definitions/build/properties/bytecode/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const _errs22 = errors;
+if(Array.isArray(data7)){
+if(data7.length < 1){
+const err15 = {instancePath:instancePath+"/build/prepare/" + i0,schemaPath:"#/definitions/build/properties/prepare/items/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -210,13 +224,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data5.define !== undefined){
-let data9 = data5.define;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key2 in data9){
-if(typeof data9[key2] !== "string"){
-const err16 = {instancePath:instancePath+"/build/define/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/build/properties/define/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len1 = data7.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data7[i1] !== "string"){
+const err16 = {instancePath:instancePath+"/build/prepare/" + i0+"/" + i1,schemaPath:"#/definitions/build/properties/prepare/items/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -228,7 +239,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/build/define",schemaPath:"#/definitions/build/properties/define/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/build/prepare/" + i0,schemaPath:"#/definitions/build/properties/prepare/items/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -237,13 +248,20 @@ vErrors.push(err17);
 }
 errors++;
 }
+var _valid0 = _errs22 === errors;
+if(_valid0 && valid5){
+valid5 = false;
+passing0 = [passing0, 1];
 }
-if(data5.env !== undefined){
-let data11 = data5.env;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key3 in data11){
-if(typeof data11[key3] !== "string"){
-const err18 = {instancePath:instancePath+"/build/env/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/build/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+if(_valid0){
+valid5 = true;
+passing0 = 1;
+}
+const _errs26 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.run === undefined){
+const err18 = {instancePath:instancePath+"/build/prepare/" + i0,schemaPath:"#/definitions/build/properties/prepare/items/oneOf/2/required",keyword:"required",params:{missingProperty: "run"},message:"must have required property '"+"run"+"'"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -252,10 +270,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/build/env",schemaPath:"#/definitions/build/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key2 in data7){
+if(!((key2 === "name") || (key2 === "run"))){
+const err19 = {instancePath:instancePath+"/build/prepare/" + i0,schemaPath:"#/definitions/build/properties/prepare/items/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -265,11 +282,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data5.inlineEnv !== undefined){
-let data13 = data5.inlineEnv;
-if(typeof data13 === "string"){
-if(!pattern1.test(data13)){
-const err20 = {instancePath:instancePath+"/build/inlineEnv",schemaPath:"#/definitions/build/properties/inlineEnv/pattern",keyword:"pattern",params:{pattern: "^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$"},message:"must match pattern \""+"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$"+"\""};
+if(data7.name !== undefined){
+let data9 = data7.name;
+if(typeof data9 === "string"){
+if(func3(data9) < 1){
+const err20 = {instancePath:instancePath+"/build/prepare/" + i0+"/name",schemaPath:"#/definitions/build/properties/prepare/items/oneOf/2/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -280,7 +297,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/build/inlineEnv",schemaPath:"#/definitions/build/properties/inlineEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err21 = {instancePath:instancePath+"/build/prepare/" + i0+"/name",schemaPath:"#/definitions/build/properties/prepare/items/oneOf/2/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -290,12 +307,15 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data5.autoload !== undefined){
-let data14 = data5.autoload;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key4 in data14){
-if(!((((key4 === "dotenv") || (key4 === "bunfig")) || (key4 === "tsconfig")) || (key4 === "packageJson"))){
-const err22 = {instancePath:instancePath+"/build/autoload",schemaPath:"#/definitions/build/properties/autoload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(data7.run !== undefined){
+let data10 = data7.run;
+const _errs32 = errors;
+let valid9 = false;
+let passing1 = null;
+const _errs33 = errors;
+if(typeof data10 === "string"){
+if(func3(data10) < 1){
+const err22 = {instancePath:instancePath+"/build/prepare/" + i0+"/run",schemaPath:"#/definitions/build/properties/prepare/items/oneOf/2/properties/run/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -305,9 +325,8 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data14.dotenv !== undefined){
-if(typeof data14.dotenv !== "boolean"){
-const err23 = {instancePath:instancePath+"/build/autoload/dotenv",schemaPath:"#/definitions/build/properties/autoload/properties/dotenv/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+const err23 = {instancePath:instancePath+"/build/prepare/" + i0+"/run",schemaPath:"#/definitions/build/properties/prepare/items/oneOf/2/properties/run/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -316,10 +335,15 @@ vErrors.push(err23);
 }
 errors++;
 }
+var _valid1 = _errs33 === errors;
+if(_valid1){
+valid9 = true;
+passing1 = 0;
 }
-if(data14.bunfig !== undefined){
-if(typeof data14.bunfig !== "boolean"){
-const err24 = {instancePath:instancePath+"/build/autoload/bunfig",schemaPath:"#/definitions/build/properties/autoload/properties/bunfig/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const _errs35 = errors;
+if(Array.isArray(data10)){
+if(data10.length < 1){
+const err24 = {instancePath:instancePath+"/build/prepare/" + i0+"/run",schemaPath:"#/definitions/build/properties/prepare/items/oneOf/2/properties/run/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -328,10 +352,10 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data14.tsconfig !== undefined){
-if(typeof data14.tsconfig !== "boolean"){
-const err25 = {instancePath:instancePath+"/build/autoload/tsconfig",schemaPath:"#/definitions/build/properties/autoload/properties/tsconfig/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const len2 = data10.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data10[i2] !== "string"){
+const err25 = {instancePath:instancePath+"/build/prepare/" + i0+"/run/" + i2,schemaPath:"#/definitions/build/properties/prepare/items/oneOf/2/properties/run/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -341,9 +365,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data14.packageJson !== undefined){
-if(typeof data14.packageJson !== "boolean"){
-const err26 = {instancePath:instancePath+"/build/autoload/packageJson",schemaPath:"#/definitions/build/properties/autoload/properties/packageJson/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err26 = {instancePath:instancePath+"/build/prepare/" + i0+"/run",schemaPath:"#/definitions/build/properties/prepare/items/oneOf/2/properties/run/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -352,10 +376,19 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
+var _valid1 = _errs35 === errors;
+if(_valid1 && valid9){
+valid9 = false;
+passing1 = [passing1, 1];
 }
 else {
-const err27 = {instancePath:instancePath+"/build/autoload",schemaPath:"#/definitions/build/properties/autoload/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(_valid1){
+valid9 = true;
+passing1 = 1;
+}
+}
+if(!valid9){
+const err27 = {instancePath:instancePath+"/build/prepare/" + i0+"/run",schemaPath:"#/definitions/build/properties/prepare/items/oneOf/2/properties/run/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -364,14 +397,21 @@ vErrors.push(err27);
 }
 errors++;
 }
+else {
+errors = _errs32;
+if(vErrors !== null){
+if(_errs32){
+vErrors.length = _errs32;
 }
-if(data5.execArgv !== undefined){
-let data19 = data5.execArgv;
-if(Array.isArray(data19)){
-const len0 = data19.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data19[i0] !== "string"){
-const err28 = {instancePath:instancePath+"/build/execArgv/" + i0,schemaPath:"#/definitions/build/properties/execArgv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/build/prepare/" + i0,schemaPath:"#/definitions/build/properties/prepare/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -380,10 +420,20 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
+var _valid0 = _errs26 === errors;
+if(_valid0 && valid5){
+valid5 = false;
+passing0 = [passing0, 2];
 }
 else {
-const err29 = {instancePath:instancePath+"/build/execArgv",schemaPath:"#/definitions/build/properties/execArgv/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(_valid0){
+valid5 = true;
+passing0 = 2;
+}
+}
+}
+if(!valid5){
+const err29 = {instancePath:instancePath+"/build/prepare/" + i0,schemaPath:"#/definitions/build/properties/prepare/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -392,10 +442,21 @@ vErrors.push(err29);
 }
 errors++;
 }
+else {
+errors = _errs19;
+if(vErrors !== null){
+if(_errs19){
+vErrors.length = _errs19;
 }
-if(data5.macosAdhocSign !== undefined){
-if(typeof data5.macosAdhocSign !== "boolean"){
-const err30 = {instancePath:instancePath+"/build/macosAdhocSign",schemaPath:"#/definitions/build/properties/macosAdhocSign/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/build/prepare",schemaPath:"#/definitions/build/properties/prepare/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -405,9 +466,14 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/build",schemaPath:"#/definitions/build/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data5.minify !== undefined){
+let data12 = data5.minify;
+const _errs40 = errors;
+let valid12 = false;
+let passing2 = null;
+const _errs41 = errors;
+if(typeof data12 !== "boolean"){
+const err31 = {instancePath:instancePath+"/build/minify",schemaPath:"#/definitions/build/properties/minify/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -416,12 +482,16 @@ vErrors.push(err31);
 }
 errors++;
 }
+var _valid2 = _errs41 === errors;
+if(_valid2){
+valid12 = true;
+passing2 = 0;
 }
-if(data.targets !== undefined){
-let data22 = data.targets;
-if(Array.isArray(data22)){
-if(data22.length < 1){
-const err32 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const _errs43 = errors;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key3 in data12){
+if(!(((key3 === "whitespace") || (key3 === "syntax")) || (key3 === "identifiers"))){
+const err32 = {instancePath:instancePath+"/build/minify",schemaPath:"#/definitions/build/properties/minify/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -430,12 +500,10 @@ vErrors.push(err32);
 }
 errors++;
 }
-const len1 = data22.length;
-for(let i1=0; i1<len1; i1++){
-let data23 = data22[i1];
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.id === undefined){
-const err33 = {instancePath:instancePath+"/targets/" + i1,schemaPath:"#/definitions/target/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+}
+if(data12.whitespace !== undefined){
+if(typeof data12.whitespace !== "boolean"){
+const err33 = {instancePath:instancePath+"/build/minify/whitespace",schemaPath:"#/definitions/build/properties/minify/oneOf/1/properties/whitespace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -444,8 +512,10 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(data23.os === undefined){
-const err34 = {instancePath:instancePath+"/targets/" + i1,schemaPath:"#/definitions/target/required",keyword:"required",params:{missingProperty: "os"},message:"must have required property '"+"os"+"'"};
+}
+if(data12.syntax !== undefined){
+if(typeof data12.syntax !== "boolean"){
+const err34 = {instancePath:instancePath+"/build/minify/syntax",schemaPath:"#/definitions/build/properties/minify/oneOf/1/properties/syntax/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -454,8 +524,10 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data23.arch === undefined){
-const err35 = {instancePath:instancePath+"/targets/" + i1,schemaPath:"#/definitions/target/required",keyword:"required",params:{missingProperty: "arch"},message:"must have required property '"+"arch"+"'"};
+}
+if(data12.identifiers !== undefined){
+if(typeof data12.identifiers !== "boolean"){
+const err35 = {instancePath:instancePath+"/build/minify/identifiers",schemaPath:"#/definitions/build/properties/minify/oneOf/1/properties/identifiers/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -464,9 +536,10 @@ vErrors.push(err35);
 }
 errors++;
 }
-for(const key5 in data23){
-if(!(((((((key5 === "id") || (key5 === "os")) || (key5 === "arch")) || (key5 === "libc")) || (key5 === "bunTarget")) || (key5 === "runner")) || (key5 === "maxBytes"))){
-const err36 = {instancePath:instancePath+"/targets/" + i1,schemaPath:"#/definitions/target/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/build/minify",schemaPath:"#/definitions/build/properties/minify/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -475,12 +548,19 @@ vErrors.push(err36);
 }
 errors++;
 }
+var _valid2 = _errs43 === errors;
+if(_valid2 && valid12){
+valid12 = false;
+passing2 = [passing2, 1];
 }
-if(data23.id !== undefined){
-let data24 = data23.id;
-if(typeof data24 === "string"){
-if(!pattern2.test(data24)){
-const err37 = {instancePath:instancePath+"/targets/" + i1+"/id",schemaPath:"#/definitions/target/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]*$"+"\""};
+else {
+if(_valid2){
+valid12 = true;
+passing2 = 1;
+}
+}
+if(!valid12){
+const err37 = {instancePath:instancePath+"/build/minify",schemaPath:"#/definitions/build/properties/minify/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -489,9 +569,21 @@ vErrors.push(err37);
 }
 errors++;
 }
+else {
+errors = _errs40;
+if(vErrors !== null){
+if(_errs40){
+vErrors.length = _errs40;
 }
 else {
-const err38 = {instancePath:instancePath+"/targets/" + i1+"/id",schemaPath:"#/definitions/target/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+}
+if(data5.keepNames !== undefined){
+if(typeof data5.keepNames !== "boolean"){
+const err38 = {instancePath:instancePath+"/build/keepNames",schemaPath:"#/definitions/build/properties/keepNames/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -501,10 +593,14 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data23.os !== undefined){
-let data25 = data23.os;
-if(!(((data25 === "linux") || (data25 === "darwin")) || (data25 === "windows"))){
-const err39 = {instancePath:instancePath+"/targets/" + i1+"/os",schemaPath:"#/definitions/target/properties/os/enum",keyword:"enum",params:{allowedValues: schema13.properties.os.enum},message:"must be equal to one of the allowed values"};
+if(data5.sourcemap !== undefined){
+let data17 = data5.sourcemap;
+const _errs55 = errors;
+let valid14 = false;
+let passing3 = null;
+const _errs56 = errors;
+if(typeof data17 !== "boolean"){
+const err39 = {instancePath:instancePath+"/build/sourcemap",schemaPath:"#/definitions/build/properties/sourcemap/oneOf/0/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -513,11 +609,14 @@ vErrors.push(err39);
 }
 errors++;
 }
+var _valid3 = _errs56 === errors;
+if(_valid3){
+valid14 = true;
+passing3 = 0;
 }
-if(data23.arch !== undefined){
-let data26 = data23.arch;
-if(!((data26 === "x64") || (data26 === "arm64"))){
-const err40 = {instancePath:instancePath+"/targets/" + i1+"/arch",schemaPath:"#/definitions/target/properties/arch/enum",keyword:"enum",params:{allowedValues: schema13.properties.arch.enum},message:"must be equal to one of the allowed values"};
+const _errs58 = errors;
+if(!((((data17 === "none") || (data17 === "linked")) || (data17 === "inline")) || (data17 === "external"))){
+const err40 = {instancePath:instancePath+"/build/sourcemap",schemaPath:"#/definitions/build/properties/sourcemap/oneOf/1/enum",keyword:"enum",params:{allowedValues: schema12.properties.sourcemap.oneOf[1].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -526,11 +625,19 @@ vErrors.push(err40);
 }
 errors++;
 }
+var _valid3 = _errs58 === errors;
+if(_valid3 && valid14){
+valid14 = false;
+passing3 = [passing3, 1];
 }
-if(data23.libc !== undefined){
-let data27 = data23.libc;
-if(!((data27 === "glibc") || (data27 === "musl"))){
-const err41 = {instancePath:instancePath+"/targets/" + i1+"/libc",schemaPath:"#/definitions/target/properties/libc/enum",keyword:"enum",params:{allowedValues: schema13.properties.libc.enum},message:"must be equal to one of the allowed values"};
+else {
+if(_valid3){
+valid14 = true;
+passing3 = 1;
+}
+}
+if(!valid14){
+const err41 = {instancePath:instancePath+"/build/sourcemap",schemaPath:"#/definitions/build/properties/sourcemap/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -539,12 +646,21 @@ vErrors.push(err41);
 }
 errors++;
 }
+else {
+errors = _errs55;
+if(vErrors !== null){
+if(_errs55){
+vErrors.length = _errs55;
 }
-if(data23.bunTarget !== undefined){
-let data28 = data23.bunTarget;
-if(typeof data28 === "string"){
-if(!pattern3.test(data28)){
-const err42 = {instancePath:instancePath+"/targets/" + i1+"/bunTarget",schemaPath:"#/definitions/target/properties/bunTarget/pattern",keyword:"pattern",params:{pattern: "^bun-"},message:"must match pattern \""+"^bun-"+"\""};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5.bytecode !== undefined){
+if(typeof data5.bytecode !== "boolean"){
+const err42 = {instancePath:instancePath+"/build/bytecode",schemaPath:"#/definitions/build/properties/bytecode/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -554,8 +670,10 @@ vErrors.push(err42);
 errors++;
 }
 }
-else {
-const err43 = {instancePath:instancePath+"/targets/" + i1+"/bunTarget",schemaPath:"#/definitions/target/properties/bunTarget/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.format !== undefined){
+let data19 = data5.format;
+if(!((data19 === "esm") || (data19 === "cjs"))){
+const err43 = {instancePath:instancePath+"/build/format",schemaPath:"#/definitions/build/properties/format/enum",keyword:"enum",params:{allowedValues: schema12.properties.format.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -565,9 +683,15 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data23.runner !== undefined){
-if(typeof data23.runner !== "string"){
-const err44 = {instancePath:instancePath+"/targets/" + i1+"/runner",schemaPath:"#/definitions/target/properties/runner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.external !== undefined){
+let data20 = data5.external;
+if(Array.isArray(data20)){
+const len3 = data20.length;
+for(let i3=0; i3<len3; i3++){
+let data21 = data20[i3];
+if(typeof data21 === "string"){
+if(func3(data21) < 1){
+const err44 = {instancePath:instancePath+"/build/external/" + i3,schemaPath:"#/definitions/build/properties/external/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -577,10 +701,8 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data23.maxBytes !== undefined){
-let data30 = data23.maxBytes;
-if(!((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30)))){
-const err45 = {instancePath:instancePath+"/targets/" + i1+"/maxBytes",schemaPath:"#/definitions/target/properties/maxBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err45 = {instancePath:instancePath+"/build/external/" + i3,schemaPath:"#/definitions/build/properties/external/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -589,9 +711,10 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(typeof data30 == "number"){
-if(data30 < 1 || isNaN(data30)){
-const err46 = {instancePath:instancePath+"/targets/" + i1+"/maxBytes",schemaPath:"#/definitions/target/properties/maxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/build/external",schemaPath:"#/definitions/build/properties/external/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -601,10 +724,17 @@ vErrors.push(err46);
 errors++;
 }
 }
-}
-}
-else {
-const err47 = {instancePath:instancePath+"/targets/" + i1,schemaPath:"#/definitions/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data5.define !== undefined){
+let data22 = data5.define;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key4 in data22){
+let data23 = data22[key4];
+const _errs70 = errors;
+let valid18 = false;
+let passing4 = null;
+const _errs71 = errors;
+if(typeof data23 !== "string"){
+const err47 = {instancePath:instancePath+"/build/define/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/build/properties/define/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -613,10 +743,15 @@ vErrors.push(err47);
 }
 errors++;
 }
+var _valid4 = _errs71 === errors;
+if(_valid4){
+valid18 = true;
+passing4 = 0;
 }
-}
-else {
-const err48 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const _errs73 = errors;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.packageJson === undefined){
+const err48 = {instancePath:instancePath+"/build/define/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/build/properties/define/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "packageJson"},message:"must have required property '"+"packageJson"+"'"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -625,16 +760,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data.smoke !== undefined){
-let data31 = data.smoke;
-if(Array.isArray(data31)){
-const len2 = data31.length;
-for(let i2=0; i2<len2; i2++){
-let data32 = data31[i2];
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-if(data32.name === undefined){
-const err49 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+for(const key5 in data23){
+if(!(key5 === "packageJson")){
+const err49 = {instancePath:instancePath+"/build/define/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/build/properties/define/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -643,8 +771,12 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(data32.args === undefined){
-const err50 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/required",keyword:"required",params:{missingProperty: "args"},message:"must have required property '"+"args"+"'"};
+}
+if(data23.packageJson !== undefined){
+let data24 = data23.packageJson;
+if(typeof data24 === "string"){
+if(func3(data24) < 1){
+const err50 = {instancePath:instancePath+"/build/define/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/packageJson",schemaPath:"#/definitions/build/properties/define/additionalProperties/oneOf/1/properties/packageJson/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -653,9 +785,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-for(const key6 in data32){
-if(!((((((((key6 === "name") || (key6 === "args")) || (key6 === "exitCode")) || (key6 === "stdout")) || (key6 === "stderr")) || (key6 === "env")) || (key6 === "timeoutMs")) || (key6 === "targets"))){
-const err51 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+}
+else {
+const err51 = {instancePath:instancePath+"/build/define/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/packageJson",schemaPath:"#/definitions/build/properties/define/additionalProperties/oneOf/1/properties/packageJson/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -665,11 +797,9 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data32.name !== undefined){
-let data33 = data32.name;
-if(typeof data33 === "string"){
-if(func3(data33) < 1){
-const err52 = {instancePath:instancePath+"/smoke/" + i2+"/name",schemaPath:"#/definitions/smokeCase/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err52 = {instancePath:instancePath+"/build/define/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/build/properties/define/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -678,9 +808,19 @@ vErrors.push(err52);
 }
 errors++;
 }
+var _valid4 = _errs73 === errors;
+if(_valid4 && valid18){
+valid18 = false;
+passing4 = [passing4, 1];
 }
 else {
-const err53 = {instancePath:instancePath+"/smoke/" + i2+"/name",schemaPath:"#/definitions/smokeCase/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(_valid4){
+valid18 = true;
+passing4 = 1;
+}
+}
+if(!valid18){
+const err53 = {instancePath:instancePath+"/build/define/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/build/properties/define/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -689,14 +829,21 @@ vErrors.push(err53);
 }
 errors++;
 }
+else {
+errors = _errs70;
+if(vErrors !== null){
+if(_errs70){
+vErrors.length = _errs70;
 }
-if(data32.args !== undefined){
-let data34 = data32.args;
-if(Array.isArray(data34)){
-const len3 = data34.length;
-for(let i3=0; i3<len3; i3++){
-if(typeof data34[i3] !== "string"){
-const err54 = {instancePath:instancePath+"/smoke/" + i2+"/args/" + i3,schemaPath:"#/definitions/smokeCase/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/build/define",schemaPath:"#/definitions/build/properties/define/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -706,9 +853,12 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
-else {
-const err55 = {instancePath:instancePath+"/smoke/" + i2+"/args",schemaPath:"#/definitions/smokeCase/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data5.env !== undefined){
+let data25 = data5.env;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key6 in data25){
+if(typeof data25[key6] !== "string"){
+const err55 = {instancePath:instancePath+"/build/env/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/build/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -718,10 +868,9 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data32.exitCode !== undefined){
-let data36 = data32.exitCode;
-if(!((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36)))){
-const err56 = {instancePath:instancePath+"/smoke/" + i2+"/exitCode",schemaPath:"#/definitions/smokeCase/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err56 = {instancePath:instancePath+"/build/env",schemaPath:"#/definitions/build/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -731,9 +880,11 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data32.stdout !== undefined){
-if(typeof data32.stdout !== "string"){
-const err57 = {instancePath:instancePath+"/smoke/" + i2+"/stdout",schemaPath:"#/definitions/smokeCase/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.inlineEnv !== undefined){
+let data27 = data5.inlineEnv;
+if(typeof data27 === "string"){
+if(!pattern1.test(data27)){
+const err57 = {instancePath:instancePath+"/build/inlineEnv",schemaPath:"#/definitions/build/properties/inlineEnv/pattern",keyword:"pattern",params:{pattern: "^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$"},message:"must match pattern \""+"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$"+"\""};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -743,9 +894,8 @@ vErrors.push(err57);
 errors++;
 }
 }
-if(data32.stderr !== undefined){
-if(typeof data32.stderr !== "string"){
-const err58 = {instancePath:instancePath+"/smoke/" + i2+"/stderr",schemaPath:"#/definitions/smokeCase/properties/stderr/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err58 = {instancePath:instancePath+"/build/inlineEnv",schemaPath:"#/definitions/build/properties/inlineEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -755,12 +905,12 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data32.env !== undefined){
-let data39 = data32.env;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-for(const key7 in data39){
-if(typeof data39[key7] !== "string"){
-const err59 = {instancePath:instancePath+"/smoke/" + i2+"/env/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/smokeCase/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data5.autoload !== undefined){
+let data28 = data5.autoload;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key7 in data28){
+if(!((((key7 === "dotenv") || (key7 === "bunfig")) || (key7 === "tsconfig")) || (key7 === "packageJson"))){
+const err59 = {instancePath:instancePath+"/build/autoload",schemaPath:"#/definitions/build/properties/autoload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -770,9 +920,9 @@ vErrors.push(err59);
 errors++;
 }
 }
-}
-else {
-const err60 = {instancePath:instancePath+"/smoke/" + i2+"/env",schemaPath:"#/definitions/smokeCase/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data28.dotenv !== undefined){
+if(typeof data28.dotenv !== "boolean"){
+const err60 = {instancePath:instancePath+"/build/autoload/dotenv",schemaPath:"#/definitions/build/properties/autoload/properties/dotenv/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -782,10 +932,9 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data32.timeoutMs !== undefined){
-let data41 = data32.timeoutMs;
-if(!((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41)))){
-const err61 = {instancePath:instancePath+"/smoke/" + i2+"/timeoutMs",schemaPath:"#/definitions/smokeCase/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data28.bunfig !== undefined){
+if(typeof data28.bunfig !== "boolean"){
+const err61 = {instancePath:instancePath+"/build/autoload/bunfig",schemaPath:"#/definitions/build/properties/autoload/properties/bunfig/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -794,9 +943,10 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(typeof data41 == "number"){
-if(data41 < 1 || isNaN(data41)){
-const err62 = {instancePath:instancePath+"/smoke/" + i2+"/timeoutMs",schemaPath:"#/definitions/smokeCase/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data28.tsconfig !== undefined){
+if(typeof data28.tsconfig !== "boolean"){
+const err62 = {instancePath:instancePath+"/build/autoload/tsconfig",schemaPath:"#/definitions/build/properties/autoload/properties/tsconfig/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -806,14 +956,9 @@ vErrors.push(err62);
 errors++;
 }
 }
-}
-if(data32.targets !== undefined){
-let data42 = data32.targets;
-if(Array.isArray(data42)){
-const len4 = data42.length;
-for(let i4=0; i4<len4; i4++){
-if(typeof data42[i4] !== "string"){
-const err63 = {instancePath:instancePath+"/smoke/" + i2+"/targets/" + i4,schemaPath:"#/definitions/smokeCase/properties/targets/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data28.packageJson !== undefined){
+if(typeof data28.packageJson !== "boolean"){
+const err63 = {instancePath:instancePath+"/build/autoload/packageJson",schemaPath:"#/definitions/build/properties/autoload/properties/packageJson/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -825,7 +970,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/smoke/" + i2+"/targets",schemaPath:"#/definitions/smokeCase/properties/targets/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err64 = {instancePath:instancePath+"/build/autoload",schemaPath:"#/definitions/build/properties/autoload/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -835,9 +980,13 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data5.execArgv !== undefined){
+let data33 = data5.execArgv;
+if(Array.isArray(data33)){
+const len4 = data33.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data33[i4] !== "string"){
+const err65 = {instancePath:instancePath+"/build/execArgv/" + i4,schemaPath:"#/definitions/build/properties/execArgv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -849,7 +998,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/smoke",schemaPath:"#/properties/smoke/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err66 = {instancePath:instancePath+"/build/execArgv",schemaPath:"#/definitions/build/properties/execArgv/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -859,12 +1008,12 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data.archives !== undefined){
-let data44 = data.archives;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-for(const key8 in data44){
-if(!(((key8 === "files") || (key8 === "windowsZip")) || (key8 === "outDir"))){
-const err67 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(data5.windows !== undefined){
+let data35 = data5.windows;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key8 in data35){
+if(!(((((((key8 === "hideConsole") || (key8 === "icon")) || (key8 === "title")) || (key8 === "publisher")) || (key8 === "version")) || (key8 === "description")) || (key8 === "copyright"))){
+const err67 = {instancePath:instancePath+"/build/windows",schemaPath:"#/definitions/build/properties/windows/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -874,15 +1023,9 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data44.files !== undefined){
-let data45 = data44.files;
-if(Array.isArray(data45)){
-const len5 = data45.length;
-for(let i5=0; i5<len5; i5++){
-let data46 = data45[i5];
-if(typeof data46 === "string"){
-if(func3(data46) < 1){
-const err68 = {instancePath:instancePath+"/archives/files/" + i5,schemaPath:"#/definitions/archives/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data35.hideConsole !== undefined){
+if(typeof data35.hideConsole !== "boolean"){
+const err68 = {instancePath:instancePath+"/build/windows/hideConsole",schemaPath:"#/definitions/build/properties/windows/properties/hideConsole/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -892,8 +1035,11 @@ vErrors.push(err68);
 errors++;
 }
 }
-else {
-const err69 = {instancePath:instancePath+"/archives/files/" + i5,schemaPath:"#/definitions/archives/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data35.icon !== undefined){
+let data37 = data35.icon;
+if(typeof data37 === "string"){
+if(func3(data37) < 1){
+const err69 = {instancePath:instancePath+"/build/windows/icon",schemaPath:"#/definitions/build/properties/windows/properties/icon/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -903,9 +1049,8 @@ vErrors.push(err69);
 errors++;
 }
 }
-}
 else {
-const err70 = {instancePath:instancePath+"/archives/files",schemaPath:"#/definitions/archives/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err70 = {instancePath:instancePath+"/build/windows/icon",schemaPath:"#/definitions/build/properties/windows/properties/icon/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -915,9 +1060,9 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data44.windowsZip !== undefined){
-if(typeof data44.windowsZip !== "boolean"){
-const err71 = {instancePath:instancePath+"/archives/windowsZip",schemaPath:"#/definitions/archives/properties/windowsZip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data35.title !== undefined){
+if(typeof data35.title !== "string"){
+const err71 = {instancePath:instancePath+"/build/windows/title",schemaPath:"#/definitions/build/properties/windows/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -927,11 +1072,9 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data44.outDir !== undefined){
-let data48 = data44.outDir;
-if(typeof data48 === "string"){
-if(func3(data48) < 1){
-const err72 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data35.publisher !== undefined){
+if(typeof data35.publisher !== "string"){
+const err72 = {instancePath:instancePath+"/build/windows/publisher",schemaPath:"#/definitions/build/properties/windows/properties/publisher/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -941,8 +1084,9 @@ vErrors.push(err72);
 errors++;
 }
 }
-else {
-const err73 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data35.version !== undefined){
+if(typeof data35.version !== "string"){
+const err73 = {instancePath:instancePath+"/build/windows/version",schemaPath:"#/definitions/build/properties/windows/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -952,9 +1096,9 @@ vErrors.push(err73);
 errors++;
 }
 }
-}
-else {
-const err74 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data35.description !== undefined){
+if(typeof data35.description !== "string"){
+const err74 = {instancePath:instancePath+"/build/windows/description",schemaPath:"#/definitions/build/properties/windows/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -964,14 +1108,691 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
-else {
-const err75 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data35.copyright !== undefined){
+if(typeof data35.copyright !== "string"){
+const err75 = {instancePath:instancePath+"/build/windows/copyright",schemaPath:"#/definitions/build/properties/windows/properties/copyright/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err75];
 }
 else {
 vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/build/windows",schemaPath:"#/definitions/build/properties/windows/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data5.additionalEntrypoints !== undefined){
+let data43 = data5.additionalEntrypoints;
+if(Array.isArray(data43)){
+const len5 = data43.length;
+for(let i5=0; i5<len5; i5++){
+let data44 = data43[i5];
+if(typeof data44 === "string"){
+if(func3(data44) < 1){
+const err77 = {instancePath:instancePath+"/build/additionalEntrypoints/" + i5,schemaPath:"#/definitions/build/properties/additionalEntrypoints/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/build/additionalEntrypoints/" + i5,schemaPath:"#/definitions/build/properties/additionalEntrypoints/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/build/additionalEntrypoints",schemaPath:"#/definitions/build/properties/additionalEntrypoints/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+if(data5.args !== undefined){
+let data45 = data5.args;
+if(Array.isArray(data45)){
+const len6 = data45.length;
+for(let i6=0; i6<len6; i6++){
+let data46 = data45[i6];
+if(typeof data46 === "string"){
+if(func3(data46) < 1){
+const err80 = {instancePath:instancePath+"/build/args/" + i6,schemaPath:"#/definitions/build/properties/args/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+else {
+const err81 = {instancePath:instancePath+"/build/args/" + i6,schemaPath:"#/definitions/build/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/build/args",schemaPath:"#/definitions/build/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data5.macosAdhocSign !== undefined){
+if(typeof data5.macosAdhocSign !== "boolean"){
+const err83 = {instancePath:instancePath+"/build/macosAdhocSign",schemaPath:"#/definitions/build/properties/macosAdhocSign/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/build",schemaPath:"#/definitions/build/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data.targets !== undefined){
+let data48 = data.targets;
+if(Array.isArray(data48)){
+if(data48.length < 1){
+const err85 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+const len7 = data48.length;
+for(let i7=0; i7<len7; i7++){
+let data49 = data48[i7];
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(data49.id === undefined){
+const err86 = {instancePath:instancePath+"/targets/" + i7,schemaPath:"#/definitions/target/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+if(data49.os === undefined){
+const err87 = {instancePath:instancePath+"/targets/" + i7,schemaPath:"#/definitions/target/required",keyword:"required",params:{missingProperty: "os"},message:"must have required property '"+"os"+"'"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+if(data49.arch === undefined){
+const err88 = {instancePath:instancePath+"/targets/" + i7,schemaPath:"#/definitions/target/required",keyword:"required",params:{missingProperty: "arch"},message:"must have required property '"+"arch"+"'"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+for(const key9 in data49){
+if(!(((((((key9 === "id") || (key9 === "os")) || (key9 === "arch")) || (key9 === "libc")) || (key9 === "bunTarget")) || (key9 === "runner")) || (key9 === "maxBytes"))){
+const err89 = {instancePath:instancePath+"/targets/" + i7,schemaPath:"#/definitions/target/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data49.id !== undefined){
+let data50 = data49.id;
+if(typeof data50 === "string"){
+if(!pattern2.test(data50)){
+const err90 = {instancePath:instancePath+"/targets/" + i7+"/id",schemaPath:"#/definitions/target/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/targets/" + i7+"/id",schemaPath:"#/definitions/target/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+if(data49.os !== undefined){
+let data51 = data49.os;
+if(!(((data51 === "linux") || (data51 === "darwin")) || (data51 === "windows"))){
+const err92 = {instancePath:instancePath+"/targets/" + i7+"/os",schemaPath:"#/definitions/target/properties/os/enum",keyword:"enum",params:{allowedValues: schema13.properties.os.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+if(data49.arch !== undefined){
+let data52 = data49.arch;
+if(!((data52 === "x64") || (data52 === "arm64"))){
+const err93 = {instancePath:instancePath+"/targets/" + i7+"/arch",schemaPath:"#/definitions/target/properties/arch/enum",keyword:"enum",params:{allowedValues: schema13.properties.arch.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data49.libc !== undefined){
+let data53 = data49.libc;
+if(!((data53 === "glibc") || (data53 === "musl"))){
+const err94 = {instancePath:instancePath+"/targets/" + i7+"/libc",schemaPath:"#/definitions/target/properties/libc/enum",keyword:"enum",params:{allowedValues: schema13.properties.libc.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+if(data49.bunTarget !== undefined){
+let data54 = data49.bunTarget;
+if(typeof data54 === "string"){
+if(!pattern3.test(data54)){
+const err95 = {instancePath:instancePath+"/targets/" + i7+"/bunTarget",schemaPath:"#/definitions/target/properties/bunTarget/pattern",keyword:"pattern",params:{pattern: "^bun-"},message:"must match pattern \""+"^bun-"+"\""};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+else {
+const err96 = {instancePath:instancePath+"/targets/" + i7+"/bunTarget",schemaPath:"#/definitions/target/properties/bunTarget/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data49.runner !== undefined){
+if(typeof data49.runner !== "string"){
+const err97 = {instancePath:instancePath+"/targets/" + i7+"/runner",schemaPath:"#/definitions/target/properties/runner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data49.maxBytes !== undefined){
+let data56 = data49.maxBytes;
+if(!((typeof data56 == "number") && (!(data56 % 1) && !isNaN(data56)))){
+const err98 = {instancePath:instancePath+"/targets/" + i7+"/maxBytes",schemaPath:"#/definitions/target/properties/maxBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+if(typeof data56 == "number"){
+if(data56 < 1 || isNaN(data56)){
+const err99 = {instancePath:instancePath+"/targets/" + i7+"/maxBytes",schemaPath:"#/definitions/target/properties/maxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/targets/" + i7,schemaPath:"#/definitions/target/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/targets",schemaPath:"#/properties/targets/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+if(data.smoke !== undefined){
+let data57 = data.smoke;
+if(Array.isArray(data57)){
+const len8 = data57.length;
+for(let i8=0; i8<len8; i8++){
+let data58 = data57[i8];
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+if(data58.name === undefined){
+const err102 = {instancePath:instancePath+"/smoke/" + i8,schemaPath:"#/definitions/smokeCase/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+if(data58.args === undefined){
+const err103 = {instancePath:instancePath+"/smoke/" + i8,schemaPath:"#/definitions/smokeCase/required",keyword:"required",params:{missingProperty: "args"},message:"must have required property '"+"args"+"'"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+for(const key10 in data58){
+if(!((((((((key10 === "name") || (key10 === "args")) || (key10 === "exitCode")) || (key10 === "stdout")) || (key10 === "stderr")) || (key10 === "env")) || (key10 === "timeoutMs")) || (key10 === "targets"))){
+const err104 = {instancePath:instancePath+"/smoke/" + i8,schemaPath:"#/definitions/smokeCase/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+if(data58.name !== undefined){
+let data59 = data58.name;
+if(typeof data59 === "string"){
+if(func3(data59) < 1){
+const err105 = {instancePath:instancePath+"/smoke/" + i8+"/name",schemaPath:"#/definitions/smokeCase/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+else {
+const err106 = {instancePath:instancePath+"/smoke/" + i8+"/name",schemaPath:"#/definitions/smokeCase/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data58.args !== undefined){
+let data60 = data58.args;
+if(Array.isArray(data60)){
+const len9 = data60.length;
+for(let i9=0; i9<len9; i9++){
+if(typeof data60[i9] !== "string"){
+const err107 = {instancePath:instancePath+"/smoke/" + i8+"/args/" + i9,schemaPath:"#/definitions/smokeCase/properties/args/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/smoke/" + i8+"/args",schemaPath:"#/definitions/smokeCase/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data58.exitCode !== undefined){
+let data62 = data58.exitCode;
+if(!((typeof data62 == "number") && (!(data62 % 1) && !isNaN(data62)))){
+const err109 = {instancePath:instancePath+"/smoke/" + i8+"/exitCode",schemaPath:"#/definitions/smokeCase/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+if(data58.stdout !== undefined){
+if(typeof data58.stdout !== "string"){
+const err110 = {instancePath:instancePath+"/smoke/" + i8+"/stdout",schemaPath:"#/definitions/smokeCase/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+}
+if(data58.stderr !== undefined){
+if(typeof data58.stderr !== "string"){
+const err111 = {instancePath:instancePath+"/smoke/" + i8+"/stderr",schemaPath:"#/definitions/smokeCase/properties/stderr/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+if(data58.env !== undefined){
+let data65 = data58.env;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+for(const key11 in data65){
+if(typeof data65[key11] !== "string"){
+const err112 = {instancePath:instancePath+"/smoke/" + i8+"/env/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/smokeCase/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/smoke/" + i8+"/env",schemaPath:"#/definitions/smokeCase/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+if(data58.timeoutMs !== undefined){
+let data67 = data58.timeoutMs;
+if(!((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67)))){
+const err114 = {instancePath:instancePath+"/smoke/" + i8+"/timeoutMs",schemaPath:"#/definitions/smokeCase/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+if(typeof data67 == "number"){
+if(data67 < 1 || isNaN(data67)){
+const err115 = {instancePath:instancePath+"/smoke/" + i8+"/timeoutMs",schemaPath:"#/definitions/smokeCase/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+}
+if(data58.targets !== undefined){
+let data68 = data58.targets;
+if(Array.isArray(data68)){
+const len10 = data68.length;
+for(let i10=0; i10<len10; i10++){
+if(typeof data68[i10] !== "string"){
+const err116 = {instancePath:instancePath+"/smoke/" + i8+"/targets/" + i10,schemaPath:"#/definitions/smokeCase/properties/targets/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+}
+else {
+const err117 = {instancePath:instancePath+"/smoke/" + i8+"/targets",schemaPath:"#/definitions/smokeCase/properties/targets/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+}
+else {
+const err118 = {instancePath:instancePath+"/smoke/" + i8,schemaPath:"#/definitions/smokeCase/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/smoke",schemaPath:"#/properties/smoke/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data.archives !== undefined){
+let data70 = data.archives;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+for(const key12 in data70){
+if(!(((key12 === "files") || (key12 === "windowsZip")) || (key12 === "outDir"))){
+const err120 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+if(data70.files !== undefined){
+let data71 = data70.files;
+if(Array.isArray(data71)){
+const len11 = data71.length;
+for(let i11=0; i11<len11; i11++){
+let data72 = data71[i11];
+if(typeof data72 === "string"){
+if(func3(data72) < 1){
+const err121 = {instancePath:instancePath+"/archives/files/" + i11,schemaPath:"#/definitions/archives/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+else {
+const err122 = {instancePath:instancePath+"/archives/files/" + i11,schemaPath:"#/definitions/archives/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+}
+else {
+const err123 = {instancePath:instancePath+"/archives/files",schemaPath:"#/definitions/archives/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+if(data70.windowsZip !== undefined){
+if(typeof data70.windowsZip !== "boolean"){
+const err124 = {instancePath:instancePath+"/archives/windowsZip",schemaPath:"#/definitions/archives/properties/windowsZip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+if(data70.outDir !== undefined){
+let data74 = data70.outDir;
+if(typeof data74 === "string"){
+if(func3(data74) < 1){
+const err125 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+else {
+const err126 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+}
+else {
+const err127 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+}
+else {
+const err128 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
 }
 errors++;
 }
