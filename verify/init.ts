@@ -1,9 +1,13 @@
-// `bun-parity init` (issue 9, point 2): what to write into an existing Bun CLI project so it
-// builds, hashes and proves parity like this repository. Pure: it decides file contents from
-// the files that are there; commands/init.ts reads and writes them.
+// `bun-parity init`: what to write into an existing Bun CLI project so it builds, hashes and
+// proves parity like this repository, keeping the build the project already has (imported by
+// verify/import/). Pure: it decides file contents from the files that are there and what the
+// import found; commands/init.ts reads, probes, pins and writes.
 import path from "node:path";
 import { defaultRunnerFor, type Arch, type Os } from "./bun-targets.ts";
 import { UsageError } from "./errors.ts";
+import type { BuildImport, ImportedTarget } from "./import/index.ts";
+import { entryFromBin, type ProjectReader } from "./import/index.ts";
+import { JUSTFILE_NAMES } from "./import/walk.ts";
 
 export const DEFAULT_TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "windows-x64", "windows-arm64"];
 /** Where `dagger call` finds this repository's module when a project uses it as its blueprint. */
@@ -21,10 +25,27 @@ export interface InitOptions {
   entry?: string;
   name?: string;
   force?: boolean;
-  /** Versions this bun-parity pins in the project. */
+  /** Versions this bun-parity pins in the project (bun: the project's own when it states one). */
   versions: { bun: string; just: string; bunParity: string; daggerEngine: string };
+  /** Where the Bun version comes from, for the package.json note (e.g. ".bun-version"). */
+  bunFrom?: string;
+  /** The build the project already has (verify/import). */
+  imported?: BuildImport;
+  /** Smoke cases seen passing on the source (verify/probe.ts), as targets.json JSON. */
+  smoke?: unknown[];
+  /** Reads project files, for following a bin launcher to its module. */
+  reader?: ProjectReader;
   /** The workflow for the project's targets (from verify/ci.ts), when init should write one. */
   workflow?: (targetsJsonText: string) => string;
+}
+
+/** What init decided and why, for the report. */
+export interface InitDecisions {
+  entry: string;
+  entryNote?: string;
+  name: string;
+  outDir: string;
+  targets: string[];
 }
 
 export type ActionKind = "create" | "update" | "unchanged" | "kept";
@@ -47,7 +68,7 @@ interface PackageJson {
   [key: string]: unknown;
 }
 
-export function planInit(project: ProjectSnapshot, options: InitOptions): { actions: FileAction[]; entry: string; name: string } {
+export function planInit(project: ProjectSnapshot, options: InitOptions): { actions: FileAction[]; decisions: InitDecisions } {
   const pkgText = project.files.get("package.json");
   if (pkgText === undefined) {
     throw new UsageError("no package.json here: init adds bun-parity to an existing Bun/Node project", "Run it in the project's root folder (or `npm init -y` first).");
@@ -58,39 +79,79 @@ export function planInit(project: ProjectSnapshot, options: InitOptions): { acti
   } catch (error) {
     throw new UsageError(`package.json is not valid JSON: ${(error as Error).message}`, "Fix package.json first.");
   }
-  const entry = options.entry ?? detectEntry(pkg, project);
-  const name = options.name ?? detectName(pkg);
-  const targets = options.targets ?? DEFAULT_TARGETS;
-  for (const id of targets) {
-    if (!DEFAULT_TARGETS.includes(id) && !/^linux-(x64|arm64)-musl$/.test(id)) {
-      throw new UsageError(`--targets: unknown target "${id}"`, `Use ids from: ${[...DEFAULT_TARGETS, "linux-x64-musl", "linux-arm64-musl"].join(", ")}.`);
-    }
-  }
+  const imported = options.imported;
+  const { entry, note: entryNote } = options.entry !== undefined ? { entry: normalizeEntry(options.entry), note: undefined } : detectEntry(pkg, project, imported, options.reader);
+  const name = options.name ?? imported?.name?.value ?? detectName(pkg);
+  const targets = chooseTargets(options.targets, imported);
+  const outDir = chooseOutDir(entry, imported);
 
-  const targetsJson = renderTargetsJson(name, entry, targets);
+  const targetsJson = renderTargetsJson({ name, entry, outDir, targets, imported, smoke: options.smoke });
   const actions: FileAction[] = [
     replaceable("targets.json", targetsJson, project, options.force, "what to build and how to smoke-test it"),
     updatePackageJson(pkgText, pkg, options),
-    updateJustfile(project.files.get("justfile") ?? project.files.get("Justfile")),
-    updateGitignore(project.files.get(".gitignore")),
+    updateJustfile(project),
+    updateGitignore(project.files.get(".gitignore"), outDir),
   ];
   if (options.workflow) {
-    actions.push(replaceable(".github/workflows/bun-parity.yml", options.workflow(targetsJson), project, options.force, "CI: Dagger build plus a validation job per target"));
+    actions.push(replaceable(".github/workflows/bun-parity.yml", options.workflow(targetsJson), project, options.force, "CI: Dagger build plus a validation job per target (your own workflows are left alone)"));
   }
   actions.push(daggerJson(project, name, options));
-  return { actions, entry, name };
+  const decisions: InitDecisions = { entry, name, outDir, targets: targets.map((t) => t.id) };
+  if (entryNote) decisions.entryNote = entryNote;
+  return { actions, decisions };
 }
 
-function detectEntry(pkg: PackageJson, project: ProjectSnapshot): string {
+function normalizeEntry(entry: string): string {
+  return path.posix.normalize(entry.replaceAll("\\", "/")).replace(/^\.\//, "");
+}
+
+interface TargetChoice {
+  id: string;
+  os: Os;
+  arch: Arch;
+  libc?: "musl";
+  bunTarget?: string;
+}
+
+function chooseTargets(flag: string[] | undefined, imported: BuildImport | undefined): TargetChoice[] {
+  if (flag) {
+    return flag.map((id) => {
+      if (!DEFAULT_TARGETS.includes(id) && !/^linux-(x64|arm64)-musl$/.test(id)) {
+        throw new UsageError(`--targets: unknown target "${id}"`, `Use ids from: ${[...DEFAULT_TARGETS, "linux-x64-musl", "linux-arm64-musl"].join(", ")}.`);
+      }
+      const [os, arch, musl] = id.split("-") as [Os, Arch, string?];
+      return musl ? { id, os, arch, libc: "musl" as const } : { id, os, arch };
+    });
+  }
+  if (imported && imported.targets.length > 0) {
+    return imported.targets.map(({ from: _from, ...t }: ImportedTarget) => t);
+  }
+  return DEFAULT_TARGETS.map((id) => {
+    const [os, arch] = id.split("-") as [Os, Arch];
+    return { id, os, arch };
+  });
+}
+
+/** dist/, unless the program's entry (a pre-step's output) lives there. */
+function chooseOutDir(entry: string, imported: BuildImport | undefined): string {
+  const taken = (dir: string) => entry.startsWith(`${dir}/`) || (imported?.build.prepare ?? []).some((p) => new RegExp(`(^|[\\s=/"'])\\.?/?${dir}(/|\\s|$)`).test(p));
+  return ["dist", "dist-bin", "release-bin"].find((d) => !taken(d)) ?? "bun-parity-dist";
+}
+
+function detectEntry(pkg: PackageJson, project: ProjectSnapshot, imported: BuildImport | undefined, reader: ProjectReader | undefined): { entry: string; note?: string } {
+  if (imported?.entry) return imported.entry.note ? { entry: imported.entry.file, note: imported.entry.note } : { entry: imported.entry.file };
   const bins = typeof pkg.bin === "string" ? [pkg.bin] : Object.values(pkg.bin ?? {});
   for (const bin of bins) {
-    const relative = path.posix.normalize(bin.replaceAll("\\", "/")).replace(/^\.\//, "");
-    if (project.exists(relative)) return relative;
+    const relative = normalizeEntry(bin);
+    if (!project.exists(relative) || !reader) continue;
+    const resolved = entryFromBin(relative, reader);
+    if (resolved.ok) return resolved.note ? { entry: resolved.entry, note: resolved.note } : { entry: resolved.entry };
+    throw new UsageError(resolved.problem, resolved.fix);
   }
   const found = ENTRY_CANDIDATES.find((c) => project.exists(c));
-  if (found) return found;
+  if (found) return { entry: found };
   throw new UsageError(
-    "could not find the program's entry file (no package.json bin, none of src/cli.ts, src/index.ts, index.ts, ...)",
+    "could not find the program's entry file (no bun build --compile in the project's scripts, no package.json bin, none of src/cli.ts, src/index.ts, index.ts, ...)",
     "Pass it: bun-parity init --entry path/to/cli.ts",
   );
 }
@@ -102,26 +163,68 @@ function detectName(pkg: PackageJson): string {
   return name || "app";
 }
 
-export function renderTargetsJson(name: string, entry: string, targets: string[]): string {
-  const entries = targets.map((id) => {
-    const [os, arch, musl] = id.split("-") as [Os, Arch, string?];
-    const target: Record<string, string> = { id, os, arch };
-    if (musl) target.libc = "musl";
-    target.runner = defaultRunnerFor({ os, arch });
+export interface TargetsJsonInput {
+  name: string;
+  entry: string;
+  outDir?: string;
+  targets: TargetChoice[] | string[];
+  imported?: BuildImport | undefined;
+  smoke?: unknown[] | undefined;
+}
+
+export function renderTargetsJson(input: TargetsJsonInput): string {
+  const entries = input.targets.map((choice) => {
+    const t: TargetChoice = typeof choice === "string" ? (() => {
+      const [os, arch, musl] = choice.split("-") as [Os, Arch, string?];
+      return musl ? { id: choice, os, arch, libc: "musl" as const } : { id: choice, os, arch };
+    })() : choice;
+    const target: Record<string, string> = { id: t.id, os: t.os, arch: t.arch };
+    if (t.libc) target.libc = t.libc;
+    if (t.bunTarget) target.bunTarget = t.bunTarget;
+    target.runner = defaultRunnerFor({ os: t.os, arch: t.arch });
     return target;
   });
   const config = {
     $schema: "./node_modules/bun-parity/targets.schema.json",
-    name,
-    entrypoint: entry,
-    outDir: "dist",
-    build: { minify: true, sourcemap: false, bytecode: false, env: { NODE_ENV: "production" }, autoload: { dotenv: false, bunfig: false } },
+    name: input.name,
+    entrypoint: input.entry,
+    outDir: input.outDir ?? "dist",
+    build: renderBuild(input.imported),
     targets: entries,
-    smoke: [{ name: "help", args: ["--help"], exitCode: 0, timeoutMs: 20000 }],
+    smoke: input.smoke ?? [],
   };
   // One target per line: diffs of targets.json stay readable.
   const json = JSON.stringify(config, null, 2);
   return json.replace(/\{\n\s+"id": ([^}]*?)\n\s+\}/g, (_m, inner: string) => `{ "id": ${inner.replace(/,\n\s+/g, ", ")} }`) + "\n";
+}
+
+/**
+ * build: bun-parity's defaults for a new build; for an imported one, what the project does
+ * (minify and autoload as Bun defaults them when the project does not say), so its
+ * executables do not change under it.
+ */
+function renderBuild(imported: BuildImport | undefined): Record<string, unknown> {
+  if (!imported?.source) {
+    return { minify: true, sourcemap: false, bytecode: false, env: { NODE_ENV: "production" }, autoload: { dotenv: false, bunfig: false } };
+  }
+  const b = imported.build;
+  const build: Record<string, unknown> = {};
+  if (b.prepare && b.prepare.length > 0) build.prepare = b.prepare;
+  build.minify = b.minify ?? false;
+  if (b.keepNames) build.keepNames = true;
+  build.sourcemap = b.sourcemap ?? false;
+  build.bytecode = b.bytecode ?? false;
+  if (b.format) build.format = b.format;
+  if (b.external) build.external = b.external;
+  if (b.define) build.define = b.define;
+  build.env = { NODE_ENV: "production", ...b.env };
+  if (b.inlineEnv) build.inlineEnv = b.inlineEnv;
+  // Bun autoloads .env and bunfig.toml in a compiled executable unless told not to.
+  build.autoload = { dotenv: b.autoload?.dotenv ?? true, bunfig: b.autoload?.bunfig ?? true, ...(b.autoload?.tsconfig !== undefined ? { tsconfig: b.autoload.tsconfig } : {}), ...(b.autoload?.packageJson !== undefined ? { packageJson: b.autoload.packageJson } : {}) };
+  if (b.execArgv) build.execArgv = b.execArgv;
+  if (b.windows) build.windows = b.windows;
+  if (b.args) build.args = b.args;
+  return build;
 }
 
 function replaceable(file: string, content: string, project: ProjectSnapshot, force: boolean | undefined, what: string): FileAction {
@@ -134,11 +237,16 @@ function replaceable(file: string, content: string, project: ProjectSnapshot, fo
 
 function updatePackageJson(text: string, pkg: PackageJson, options: InitOptions): FileAction {
   const dev = { ...(pkg.devDependencies ?? {}) };
-  const all = { ...(pkg.dependencies ?? {}), ...dev };
   const notes: string[] = [];
-  const wanted: [string, string][] = [["bun", options.versions.bun], ["rust-just", options.versions.just], ["bun-parity", options.versions.bunParity]];
-  for (const [name, version] of wanted) {
-    if (all[name] === undefined) {
+  const inDependencies = pkg.dependencies?.bun !== undefined;
+  // The compiler is pinned exactly: a range would let the executables change under the project.
+  const bunNow = pkg.dependencies?.bun ?? dev.bun;
+  if (bunNow !== options.versions.bun && !inDependencies) {
+    dev.bun = options.versions.bun;
+    notes.push(bunNow === undefined ? `devDependency bun@${options.versions.bun}${options.bunFrom ? ` (the version ${options.bunFrom} names)` : ""}` : `bun ${bunNow} -> ${options.versions.bun} (exact${options.bunFrom ? `, from ${options.bunFrom}` : ""})`);
+  }
+  for (const [name, version] of [["rust-just", options.versions.just], ["bun-parity", options.versions.bunParity]] as const) {
+    if (dev[name] === undefined && pkg.dependencies?.[name] === undefined) {
       dev[name] = version;
       notes.push(`devDependency ${name}@${version}`);
     }
@@ -148,15 +256,15 @@ function updatePackageJson(text: string, pkg: PackageJson, options: InitOptions)
     scripts.verify = "bun-parity";
     notes.push('script "verify" (so `bun verify <command>` works)');
   }
-  if (notes.length === 0) return { file: "package.json", kind: "unchanged", why: "already has bun, rust-just, bun-parity and the verify script" };
+  if (notes.length === 0) return { file: "package.json", kind: "unchanged", why: "already pins bun and has rust-just, bun-parity and the verify script" };
   const indent = /^(\s+)"/m.exec(text)?.[1] ?? "  ";
   const updated: PackageJson = { ...pkg, scripts, devDependencies: Object.fromEntries(Object.entries(dev).sort(([a], [b]) => a.localeCompare(b))) };
   return { file: "package.json", kind: "update", content: JSON.stringify(updated, null, indent) + (text.endsWith("\n") ? "\n" : ""), why: `added ${notes.join(", ")}` };
 }
 
 const RECIPES: { name: string; text: string }[] = [
-  { name: "build", text: "# Build one target from targets.json into dist/ (e.g. `just build linux-x64`)\nbuild TARGET:\n    npx --no bun verify build --target {{TARGET}}\n" },
-  { name: "build-all", text: "# Build every target into dist/, with SHA256SUMS and manifest.json\nbuild-all:\n    npx --no bun verify build\n" },
+  { name: "build", text: "# Build one target from targets.json into the output folder (e.g. `just build linux-x64`)\nbuild TARGET:\n    npx --no bun verify build --target {{TARGET}}\n" },
+  { name: "build-all", text: "# Build every target, with SHA256SUMS and manifest.json (`just build-all --target linux-x64` for some)\nbuild-all *ARGS:\n    npx --no bun verify build {{ARGS}}\n" },
   { name: "parity", text: "# Prove the native build equals the reference build, bit for bit\nparity *ARGS:\n    npx --no bun verify parity {{ARGS}}\n" },
   { name: "smoke", text: "# Run the smoke cases on every artifact this host can execute\nsmoke *ARGS:\n    npx --no bun verify smoke {{ARGS}}\n" },
   { name: "inspect", text: "# Check every artifact is what its name says (format, arch, libc, macOS signature)\ninspect *ARGS:\n    npx --no bun verify inspect {{ARGS}}\n" },
@@ -173,7 +281,14 @@ export function justfileRecipes(text: string): Set<string> {
   return names;
 }
 
-function updateJustfile(existing: string | undefined): FileAction {
+/** The justfile `just` would use here (it accepts several names; a second one makes it refuse to run). */
+export function existingJustfile(project: ProjectSnapshot): string | undefined {
+  return JUSTFILE_NAMES.find((name) => project.files.has(name));
+}
+
+function updateJustfile(project: ProjectSnapshot): FileAction {
+  const file = existingJustfile(project);
+  const existing = file === undefined ? undefined : project.files.get(file)!;
   if (existing === undefined) {
     const content = `# Recipes for building and checking the release executables; each is a thin call of
 # \`bun verify\` (bun-parity). CI's Dagger module runs the same recipes.
@@ -183,18 +298,20 @@ ${RECIPES.map((r) => r.text).join("\n")}`;
   }
   const have = justfileRecipes(existing);
   const missing = RECIPES.filter((r) => !have.has(r.name));
-  if (missing.length === 0) return { file: "justfile", kind: "unchanged", why: "already has every recipe bun-parity needs" };
+  const kept = RECIPES.filter((r) => have.has(r.name)).map((r) => r.name);
+  const keptNote = kept.length > 0 ? `; kept your own ${kept.join(", ")} (bun verify parity runs \`just build-all\` as the native build: it should call \`npx bun verify build\`)` : "";
+  if (missing.length === 0) return { file: file!, kind: "unchanged", why: `already has every recipe bun-parity needs${keptNote}` };
   const content = `${existing.replace(/\n*$/, "\n")}\n${BLOCK_HEADER}\n\n${missing.map((r) => r.text).join("\n")}`;
-  return { file: "justfile", kind: "update", content, why: `added recipes ${missing.map((r) => r.name).join(", ")}; your other recipes are untouched` };
+  return { file: file!, kind: "update", content, why: `added recipes ${missing.map((r) => r.name).join(", ")} to your ${file}${keptNote}` };
 }
 
-function updateGitignore(existing: string | undefined): FileAction {
+function updateGitignore(existing: string | undefined, outDir: string): FileAction {
   const lines = (existing ?? "").split("\n").map((l) => l.trim());
-  if (lines.some((l) => l === "dist" || l === "dist/" || l === "/dist" || l === "/dist/")) {
-    return { file: ".gitignore", kind: "unchanged", why: "already ignores dist/" };
+  if (lines.some((l) => [outDir, `${outDir}/`, `/${outDir}`, `/${outDir}/`].includes(l))) {
+    return { file: ".gitignore", kind: "unchanged", why: `already ignores ${outDir}/` };
   }
-  const content = `${existing ? existing.replace(/\n*$/, "\n") : ""}# bun-parity build output\ndist/\n`;
-  return { file: ".gitignore", kind: existing === undefined ? "create" : "update", content, why: "ignore the build output (dist/)" };
+  const content = `${existing ? existing.replace(/\n*$/, "\n") : ""}# bun-parity build output\n${outDir}/\n`;
+  return { file: ".gitignore", kind: existing === undefined ? "create" : "update", content, why: `ignore the build output (${outDir}/)` };
 }
 
 function daggerJson(project: ProjectSnapshot, name: string, options: InitOptions): FileAction {
