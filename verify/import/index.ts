@@ -53,7 +53,7 @@ const CHECK = /(^|\s)(--noEmit|--check|lint|test|typecheck|type-check|format)(\s
 
 export function importBuild(reader: ImportReader): BuildImport {
   const routes = walkProject(reader);
-  const seen = new Map<string, { call: CompileCall; root: string; before: Step[] }>();
+  const seen = new Map<string, { call: CompileCall; root: string; before: Step[]; after: Step[] }>();
   for (const route of routes) {
     route.steps.forEach((step, i) => {
       if (step.kind !== "compile") return;
@@ -61,7 +61,7 @@ export function importBuild(reader: ImportReader): BuildImport {
       const key = `${step.call.at.file}:${step.call.at.line}:${step.call.entry ? describe(step.call.entry) : ""}:${step.call.targets.map(describe).join(",")}:${step.call.outfiles.map(describe).join(",")}`;
       const previous = seen.get(key);
       // The shortest route to a compile is its own script, not a release script that also lints and tests.
-      if (!previous || step.call.via.length < previous.call.via.length) seen.set(key, { call: step.call, root: route.root, before: route.steps.slice(0, i) });
+      if (!previous || step.call.via.length < previous.call.via.length) seen.set(key, { call: step.call, root: route.root, before: route.steps.slice(0, i), after: route.steps.slice(i + 1) });
     });
   }
   const result: BuildImport = { targets: [], build: {}, imported: [], notImported: [], found: [] };
@@ -152,6 +152,14 @@ export function importBuild(reader: ImportReader): BuildImport {
         result.notImported.push({ at: s.at, text: `\`${s.text}\` runs before the compile; not imported because ${result.entry.file} is a tracked source: add it to build.prepare if it writes files the program imports` });
       }
     }
+  }
+  // Post-steps that touch what the compile wrote (strip, upx, a binary patcher, codesign): the
+  // executables bun-parity ships are the compiler's output, so say what it will not do.
+  const outputs = group.flatMap((g) => g.call.outfiles).map((o) => literal(o.slice(0, 1)) ?? describe(o)).map((o) => path.posix.dirname(o.replace(ROOT_MARK, "")));
+  for (const step of chosen.after) {
+    if (step.kind !== "command" || /^(echo|printf|ls|cat|du|file|test|\[|true|sleep|set)$/.test(step.program)) continue;
+    const touches = outputs.some((dir) => dir !== "." && step.text.includes(dir)) || /^(strip|upx|codesign|rcodesign|binpunch|chmod|mv)$/.test(step.program);
+    if (touches) result.notImported.push({ at: step.at, text: `\`${step.text}\` runs after the compile: bun-parity ships the compiler's output as it is (checksums and archives come from bun verify build / package); if this step changes the executable, parity with this build is not possible until it is dropped` });
   }
   for (const other of others) {
     const entry = other.call.entry ? describe(projectPath(other.call.entry, other.call.cwd)) : "?";

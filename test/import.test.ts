@@ -1,0 +1,252 @@
+// The importer reads a project's existing build without running it. Each case is a pattern
+// seen in public Bun CLIs, written as a tiny project of our own.
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { projectReader } from "../verify/commands/init.ts";
+import { type ImportReader, bunVersionClaims, chooseBunVersion, entryFromBin, importBuild } from "../verify/import/index.ts";
+import { FIXTURES } from "./helpers.ts";
+
+/** A project held in memory: files by relative path; `ignored` lists git-ignored prefixes. */
+function memory(files: Record<string, string>, ignored: string[] = []): ImportReader {
+  return {
+    read: (rel) => files[rel],
+    list: (folder) => Object.keys(files).filter((f) => path.posix.dirname(f) === folder).sort(),
+    ignored: (rel) => ignored.some((prefix) => rel.startsWith(prefix)),
+  };
+}
+
+const pkg = (extra: object = {}) => JSON.stringify({ name: "demo", version: "1.4.0", ...extra }, null, 2);
+const texts = (notes: { text: string }[]) => notes.map((n) => n.text);
+
+describe("importing a build from the project's own files", () => {
+  it("a TypeScript build script that spawns bun build --compile: entry, targets from the loop, a define from package.json's version", () => {
+    const result = importBuild(projectReader(path.join(FIXTURES, "init", "build-script")));
+    expect(result.entry?.file).toBe("src/cli.ts");
+    expect(result.targets.map((t) => t.id)).toEqual(["linux-x64", "linux-arm64", "windows-x64"]);
+    expect(result.build.define).toEqual({ __APP_VERSION__: { packageJson: "version" } });
+    expect(result.build.minify).toBe(true);
+    expect(result.name?.value).toBe("verstamp");
+    expect(result.source).toMatchObject({ at: { file: "scripts/build.ts", line: 9 }, root: 'package.json script "build"' });
+  });
+
+  it("Bun.build({ compile }) in a loop beats the launcher in package.json bin", () => {
+    const result = importBuild(projectReader(path.join(FIXTURES, "init", "bun-build-api")));
+    expect(result.entry?.file).toBe("src/main.ts");
+    expect(result.targets.map((t) => t.id)).toEqual(["linux-x64", "darwin-arm64"]);
+    expect(result.build.define).toEqual({ BUILD_VERSION: { packageJson: "version" }, BUILD_CHANNEL: '"stable"' });
+    expect(result.source?.at).toEqual({ file: "scripts/compile.ts", line: 9 });
+  });
+
+  it("a Justfile recipe with a for loop over targets, and a just variable in the outfile", () => {
+    const result = importBuild(projectReader(path.join(FIXTURES, "init", "capital-justfile")));
+    expect(result.source?.root).toBe("Justfile recipe release");
+    expect(result.entry?.file).toBe("src/main.ts");
+    expect(result.targets.map((t) => t.id)).toEqual(["linux-x64", "darwin-arm64"]);
+    expect(result.name?.value).toBe("capjust");
+  });
+
+  it("a tsc step whose output is the entry becomes build.prepare", () => {
+    const dir = path.join(FIXTURES, "init", "tsc-prestep");
+    const reader = { ...projectReader(dir), ignored: (rel: string) => rel.startsWith("dist/") || rel.startsWith("bin/") };
+    const result = importBuild(reader);
+    expect(result.entry?.file).toBe("dist/cli.js");
+    expect(result.build.prepare).toEqual(["tsc -p tsconfig.json"]);
+    expect(texts(result.notImported)).toContain("no --target: the build makes an executable for the machine it runs on only; init proposes the default targets (--targets to choose)");
+  });
+
+  it("two compiles in one script line are two calls with their own targets", () => {
+    const result = importBuild(projectReader(path.join(FIXTURES, "init", "pinned-bun")));
+    expect(result.targets.map((t) => t.id)).toEqual(["linux-x64", "darwin-x64"]);
+  });
+
+  it("a Makefile with one line per target, prerequisites, and -baseline/-musl targets", () => {
+    const result = importBuild(memory({
+      "package.json": pkg(),
+      Makefile: [
+        "OUT := dist",
+        "clean:",
+        "\trm -rf $(OUT)",
+        "check:",
+        "\tbunx tsc --noEmit",
+        "bundle: clean check",
+        "\t@mkdir -p $(OUT)",
+        "\tbun build ./src/cli.ts --compile --minify --target=bun-linux-x64-baseline --outfile $(OUT)/demo-linux-x64",
+        "\tbun build ./src/cli.ts --compile --minify --target=bun-linux-arm64 --outfile $(OUT)/demo-linux-arm64",
+        "\tbun build ./src/cli.ts --compile --minify --target=bun-linux-x64-musl --outfile $(OUT)/demo-linux-x64-musl",
+        "",
+      ].join("\n"),
+      "src/cli.ts": "console.log(1)\n",
+    }));
+    expect(result.entry?.file).toBe("src/cli.ts");
+    expect(result.targets).toEqual([
+      { id: "linux-x64-baseline", os: "linux", arch: "x64", bunTarget: "bun-linux-x64-baseline", from: { file: "Makefile", line: 8 } },
+      { id: "linux-arm64", os: "linux", arch: "arm64", from: { file: "Makefile", line: 9 } },
+      { id: "linux-x64-musl", os: "linux", arch: "x64", libc: "musl", from: { file: "Makefile", line: 10 } },
+    ]);
+    expect(result.name?.value).toBe("demo");
+    // A tracked entry needs no pre-step; the type check is not one.
+    expect(result.build.prepare).toBeUndefined();
+  });
+
+  it("a shell script called by a package.json script: jq-read version in the outfile only, plain bundles ignored", () => {
+    const result = importBuild(memory({
+      "package.json": pkg({ scripts: { build: "./build.sh" } }),
+      "build.sh": [
+        "#!/usr/bin/env bash",
+        "set -e",
+        "VERSION=$(jq -r .version package.json)",
+        "bun build --compile --target=bun-linux-x64 src/cli.ts --outfile build/demo-$VERSION-linux-x64",
+        "bun build src/cli.ts --outfile build/demo.js --target bun",
+        "",
+      ].join("\n"),
+      "src/cli.ts": "console.log(1)\n",
+    }));
+    expect(result.source?.at).toEqual({ file: "build.sh", line: 4 });
+    expect(result.found).toHaveLength(1);
+    expect(result.targets.map((t) => t.id)).toEqual(["linux-x64"]);
+    expect(result.name?.value).toBe("demo");
+  });
+
+  it("a shell string joined from an array in execSync, a define quoted for the shell", () => {
+    const result = importBuild(memory({
+      "package.json": pkg({ scripts: { "build:binary": "bun scripts/binary.ts" } }),
+      "scripts/binary.ts": [
+        'import { execSync } from "node:child_process";',
+        'execSync(["bun build", "--compile", "--minify", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",',
+        `  "--define __BUILD_KIND__='\\"release\\"'", "--outfile dist/demo", "src/cli.ts"].join(" "));`,
+      ].join("\n"),
+      "src/cli.ts": "console.log(1)\n",
+    }));
+    expect(result.entry?.file).toBe("src/cli.ts");
+    expect(result.build).toMatchObject({ minify: true, autoload: { dotenv: false, bunfig: false }, define: { __BUILD_KIND__: '"release"' } });
+  });
+
+  it("Bun.build with minify parts, autoload options and a plugin: the plugin is reported, the rest imported", () => {
+    const result = importBuild(memory({
+      "package.json": pkg({ scripts: { build: "bun build.ts" } }),
+      "build.ts": [
+        'import pkg from "./package.json";',
+        'import inline from "./inline-plugin";',
+        'for (const target of ["bun-linux-x64", "bun-linux-arm64"] as const) {',
+        "  const r = await Bun.build({",
+        '    entrypoints: ["src/cli.ts"],',
+        "    minify: { syntax: true, whitespace: true, identifiers: false },",
+        "    define: { __APP_VERSION__: JSON.stringify(pkg.version), BUILT_AT: JSON.stringify(new Date().toISOString()) },",
+        "    plugins: [inline],",
+        "    compile: { target, outfile: `dist/demo-${target.slice(4)}`, autoloadDotenv: false, autoloadBunfig: false },",
+        "  });",
+        "}",
+      ].join("\n"),
+      "src/cli.ts": "console.log(1)\n",
+    }));
+    expect(result.build).toMatchObject({
+      minify: { syntax: true, whitespace: true, identifiers: false },
+      define: { __APP_VERSION__: { packageJson: "version" } },
+      autoload: { dotenv: false, bunfig: false },
+    });
+    expect(result.build.define).not.toHaveProperty("BUILT_AT");
+    const skipped = texts(result.notImported).join("\n");
+    expect(skipped).toMatch(/define BUILT_AT: the value changes on every build \(a timestamp\)/);
+    expect(skipped).toMatch(/plugins: they run JavaScript inside Bun\.build/);
+    expect(result.targets.map((t) => t.id)).toEqual(["linux-x64", "linux-arm64"]);
+  });
+
+  it("a workflow step's matrix gives the targets, and setup-bun's bun-version is a claim", () => {
+    const files = {
+      "package.json": pkg(),
+      "src/cli.ts": "console.log(1)\n",
+      ".github/workflows/release.yml": [
+        "on: push",
+        "jobs:",
+        "  build:",
+        "    strategy:",
+        "      matrix:",
+        "        target: [bun-linux-x64, bun-darwin-arm64, bun-windows-x64]",
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        "      - uses: oven-sh/setup-bun@v2",
+        "        with:",
+        "          bun-version: 1.3.9",
+        "      - run: |",
+        "          bun install",
+        "          bun build --compile --minify --target=${{ matrix.target }} ./src/cli.ts --outfile out/demo-${{ matrix.target }}",
+      ].join("\n"),
+    };
+    const result = importBuild(memory(files));
+    expect(result.source?.at).toEqual({ file: ".github/workflows/release.yml", line: 14 });
+    expect(result.targets.map((t) => t.id)).toEqual(["linux-x64", "darwin-arm64", "windows-x64"]);
+    const claims = bunVersionClaims(memory(files));
+    expect(claims).toEqual([{ at: { file: ".github/workflows/release.yml", line: 11 }, spec: "1.3.9", exact: "1.3.9", source: "workflow" }]);
+  });
+
+  it("a compile whose entry is a build output with no step before it that writes it says so", () => {
+    const result = importBuild(memory({ "package.json": pkg({ scripts: { bin: "bun build --compile dist/cli.js --outfile out/demo" } }) }));
+    expect(result.entry?.file).toBe("dist/cli.js");
+    expect(texts(result.notImported)).toContain("dist/cli.js is a build output, but no step before the compile writes it; add the command that does to build.prepare");
+  });
+
+  it("a project that compiles its own extensionless shim is pointed at the module the shim imports", () => {
+    const result = importBuild(memory({
+      "package.json": pkg({ bin: { demo: "bin/demo" }, scripts: { build: "bun build bin/demo --compile --outfile out/demo" } }),
+      "bin/demo": '#!/usr/bin/env bun\nimport "../src/cli"\n',
+      "src/cli.ts": "console.log(1)\n",
+    }));
+    expect(result.entry?.file).toBe("src/cli.ts");
+    expect(result.entry?.note).toContain("your build compiles bin/demo");
+  });
+
+  it("reports a post-step that changes the executable, and other compiles it did not import", () => {
+    const result = importBuild(memory({
+      "package.json": pkg({ scripts: { a: "bun build --compile --target=bun-linux-x64 --target=bun-linux-arm64 src/cli.ts --outfile out/a && upx --best out/a && echo done", b: "bun build --compile src/other.ts --outfile out/b" } }),
+      "src/cli.ts": "1\n",
+      "src/other.ts": "2\n",
+    }));
+    expect(result.entry?.file).toBe("src/cli.ts");
+    expect(texts(result.notImported).some((t) => t.startsWith("another compile (src/other.ts)"))).toBe(true);
+    expect(texts(result.notImported).filter((t) => t.includes("runs after the compile"))).toEqual([
+      "`upx --best out/a` runs after the compile: bun-parity ships the compiler's output as it is (checksums and archives come from bun verify build / package); if this step changes the executable, parity with this build is not possible until it is dropped",
+    ]);
+  });
+});
+
+describe("the entry behind package.json bin", () => {
+  it("follows an extensionless launcher to the module it imports", () => {
+    const resolved = entryFromBin("bin/shimtool", projectReader(path.join(FIXTURES, "init", "bin-shim")));
+    expect(resolved).toMatchObject({ ok: true, entry: "index.ts" });
+  });
+
+  it("refuses a launcher that spawns a prebuilt executable, naming the flag to use", () => {
+    const resolved = entryFromBin("bin/demo.js".replace(".js", ""), memory({
+      "bin/demo": "#!/usr/bin/env node\nconst r = require('child_process').spawnSync(process.execPath + '-bin', process.argv.slice(2));\n",
+    }));
+    expect(resolved).toMatchObject({ ok: false, fix: "Pass the module the program starts in: bun-parity init --entry src/cli.ts" });
+    expect(resolved.ok ? "" : resolved.problem).toContain("Bun would compile it into an executable that runs nothing and exits 0");
+  });
+});
+
+describe("the project's own Bun version", () => {
+  it("prefers what the lockfile installed over the devDependency range, and reports a workflow that disagrees", () => {
+    const reader = memory({
+      "package.json": pkg({ devDependencies: { bun: "^1.3.0" } }),
+      "package-lock.json": JSON.stringify({ packages: { "node_modules/bun": { version: "1.3.11" } } }, null, 2),
+      ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - uses: oven-sh/setup-bun@v2\n        with:\n          bun-version: 1.3.7\n",
+    });
+    const choice = chooseBunVersion(bunVersionClaims(reader), undefined);
+    expect(choice.version).toBe("1.3.11");
+    expect(choice.from?.source).toBe("lockfile");
+    expect(choice.conflicts.map((c) => `${c.at.file}:${c.at.line} ${c.spec}`)).toEqual([".github/workflows/ci.yml:6 1.3.7"]);
+  });
+
+  it("reads .bun-version, packageManager, .tool-versions and mise.toml", () => {
+    expect(bunVersionClaims(memory({ ".bun-version": "1.3.14\n" }))[0]).toMatchObject({ exact: "1.3.14", source: ".bun-version" });
+    expect(bunVersionClaims(memory({ "package.json": pkg({ packageManager: "bun@1.2.20" }) }))[0]).toMatchObject({ exact: "1.2.20", source: "packageManager" });
+    expect(bunVersionClaims(memory({ ".tool-versions": "nodejs 20.1.0\nbun 1.3.5\n" }))[0]).toMatchObject({ exact: "1.3.5", at: { line: 2 } });
+    expect(bunVersionClaims(memory({ "mise.toml": '[tools]\nbun = "1.2.3"\n' }))[0]).toMatchObject({ exact: "1.2.3", source: "mise" });
+  });
+
+  it("picks the newest published version that satisfies a range, and nothing for 'latest'", () => {
+    const claims = bunVersionClaims(memory({ "package.json": pkg({ engines: { bun: ">=1.2.0 <1.4.0" } }) }));
+    expect(chooseBunVersion(claims, ["1.1.9", "1.2.5", "1.3.14", "1.3.15-canary.1", "1.4.5"]).version).toBe("1.3.14");
+    expect(chooseBunVersion(bunVersionClaims(memory({ "mise.toml": 'bun = "latest"\n' })), ["1.4.5"]).version).toBeUndefined();
+  });
+});
