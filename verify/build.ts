@@ -18,10 +18,11 @@ import {
   writeFileAtomic,
 } from "./digest.ts";
 import { UsageError } from "./errors.ts";
-import { bundledPackages, hashInputFiles, inputDigest, inputFiles, metafileInputs } from "./inputs.ts";
+import { type BuildInputs, buildInputs, bundledPackages, inlinableEnvironment, inputBoundary, inputDigest, metafileInputs } from "./inputs.ts";
 import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, portableArgv } from "./plan.ts";
 import { logEvent, recordResult } from "./log.ts";
 import { runPrepareSteps } from "./prepare.ts";
+import { withoutDotenvValues } from "./dotenv.ts";
 import { signFileAdhoc } from "./sign.ts";
 import { type FileStamp, stampMatches, stampOf } from "./stamp.ts";
 import { type Attributes, type OpenSpan, currentSpan, openSpan, withSpan } from "./telemetry.ts";
@@ -78,7 +79,8 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
     onEvent(event);
     logBuildEvent(event);
   };
-  const env = options.env ?? process.env;
+  // Values `bun run` loaded from the project's .env files are not the user's environment (verify/dotenv.ts).
+  const env = withoutDotenvValues(options.env ?? process.env, plan.projectDir);
   // Validate every lock entry before any work, so a missing pin is a usage error, not a half build.
   const locked = new Map(plan.targets.map((t) => [t.target.id, lockEntryFor(options.lock, plan.projectDir, t.runtime)]));
   if (plan.prepare.length > 0) {
@@ -116,12 +118,13 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
   }
 
   const pool = new HashPool();
-  const inputHashes = new Map<string, [string, string][]>();
-  const hashInputs = (modules: string[]): [string, string][] => {
-    const files = inputFiles(plan.projectDir, modules);
-    const key = files.join("\n");
+  const boundary = inputBoundary(plan.projectDir);
+  const inputHashes = new Map<string, BuildInputs>();
+  const hashInputs = (t: TargetPlan, modules: string[]): BuildInputs => {
+    const nodeEnv = t.env.NODE_ENV ?? "production";
+    const key = `${nodeEnv}\n${modules.join("\n")}`;
     let hashed = inputHashes.get(key);
-    if (!hashed) inputHashes.set(key, (hashed = hashInputFiles(plan.projectDir, files)));
+    if (!hashed) inputHashes.set(key, (hashed = buildInputs(plan.projectDir, modules, { nodeEnv, boundary, exclude: [plan.outDir] })));
     return hashed;
   };
   const digestFor = (t: TargetPlan, runtimeSha256: string, modules: string[]) =>
@@ -132,7 +135,9 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
       runtimeSha256,
       argv: portableArgv(t, plan.outDir),
       env: t.env,
-      inputs: hashInputs(modules),
+      settings: { repairSignature: t.repairSignature, prepare: plan.prepare.map((p) => p.run) },
+      inlinable: inlinableEnvironment(t.inlineEnv, compilerEnvironment(t, env)),
+      inputs: hashInputs(t, modules),
     });
 
   const baseManifest = (): Manifest => ({

@@ -2,25 +2,44 @@
 // unchanged inputs reuses the artifacts"). The module list comes from Bun's own metafile, so
 // the digest covers exactly the files the bundler read, whatever machine built it.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { sha256Hex } from "./digest.ts";
+import * as jsonc from "jsonc-parser";
+import { sha256Hex, stableJson } from "./digest.ts";
 
-/** Files that change a build without being imported: config, lockfiles, compiler settings. */
-export const PROJECT_INPUT_FILES = [
-  "targets.json",
-  "package.json",
-  "package-lock.json",
-  "npm-shrinkwrap.json",
-  "bun.lock",
-  "bun.lockb",
-  "yarn.lock",
-  "pnpm-lock.yaml",
-  "tsconfig.json",
-  "bunfig.toml",
-  ".env",
-  ".env.production",
-];
+/**
+ * Files that change a build without being imported, looked for in the folder the compiler runs
+ * in (the project) and at the workspace root: targets.json, lockfiles and workspace files,
+ * bunfig.toml (bun build reads its [define] and [loader]; measured with Bun 1.4.5, a global
+ * ~/.bunfig.toml is not read), and the .env files Bun loads at build time, whose values
+ * --env=inline / --env=PREFIX_* inline (.env, .env.<NODE_ENV>, .env.local, .env.<NODE_ENV>.local).
+ */
+export function projectInputFiles(nodeEnv: string): string[] {
+  return [
+    "targets.json",
+    "package.json",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "bun.lock",
+    "bun.lockb",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "pnpm-workspace.yaml",
+    "tsconfig.json",
+    "jsconfig.json",
+    "bunfig.toml",
+    ".env",
+    `.env.${nodeEnv}`,
+    ".env.local",
+    `.env.${nodeEnv}.local`,
+  ];
+}
+
+/** Files at the workspace root (above the project) that change what is installed or resolved. */
+const WORKSPACE_FILES = ["package.json", "package-lock.json", "npm-shrinkwrap.json", "bun.lock", "bun.lockb", "yarn.lock", "pnpm-lock.yaml", "pnpm-workspace.yaml", "tsconfig.json", "jsconfig.json"];
+
+/** Files on a module's resolution path: the nearest of each decides how Bun reads the module. */
+const RESOLUTION_FILES = ["package.json", "tsconfig.json", "jsconfig.json"];
 
 /** Module paths from a Bun metafile (`--metafile`), relative to the build's cwd, sorted. */
 export function metafileInputs(metafileText: string): string[] {
@@ -30,19 +49,137 @@ export function metafileInputs(metafileText: string): string[] {
     .sort();
 }
 
-/** The input files of a build that exist on disk, relative to projectDir, sorted and unique. */
-export function inputFiles(projectDir: string, modules: string[]): string[] {
-  const all = new Set<string>();
-  for (const file of [...PROJECT_INPUT_FILES, ...modules]) {
-    const abs = path.resolve(projectDir, file);
-    if (existsSync(abs) && statSync(abs).isFile()) all.add(path.relative(projectDir, abs).split(path.sep).join("/"));
+/**
+ * The folder that bounds what can change a build: the git work tree the project is in, else the
+ * highest folder above it that holds a lockfile or a workspace package.json, else the project.
+ * Files and folder listings outside it are not part of the reuse key.
+ */
+export function inputBoundary(projectDir: string): string {
+  let boundary = projectDir;
+  for (let dir = projectDir; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, ".git"))) return dir;
+    if (["bun.lock", "bun.lockb", "package-lock.json", "pnpm-lock.yaml", "yarn.lock", "pnpm-workspace.yaml"].some((f) => existsSync(path.join(dir, f)))) boundary = dir;
+    if (path.dirname(dir) === dir) return boundary;
   }
-  return [...all].sort();
 }
 
-/** [path, sha256] for each file. Inputs are source files, so reading them whole is fine. */
-export function hashInputFiles(projectDir: string, files: string[]): [string, string][] {
-  return files.map((file) => [file, sha256Hex(readFileSync(path.join(projectDir, file)))]);
+export interface BuildInputs {
+  /** [path relative to the project, sha256], sorted by path. */
+  files: [string, string][];
+  /** [folder relative to the project, sha256 of its sorted entry names]: a new file that shadows another changes it. */
+  listings: [string, string][];
+}
+
+/**
+ * Everything read from disk that can change what Bun writes, for a module list from Bun's
+ * metafile: the modules, the config files on each module's resolution path (package.json "type"
+ * and "exports", tsconfig/jsconfig "paths" and the files they extend), the project and
+ * workspace files above, and the listing of every folder Bun looks in to resolve the modules
+ * (so a new index.ts, a new x.tsx next to x.ts, or a new package in node_modules is seen
+ * without bundling again).
+ */
+export function buildInputs(
+  projectDir: string,
+  modules: string[],
+  options: { nodeEnv?: string; boundary?: string; exclude?: string[] } = {},
+): BuildInputs {
+  const nodeEnv = options.nodeEnv ?? "production";
+  const boundary = options.boundary ?? inputBoundary(projectDir);
+  // The output folder (and .git) come and go with builds; they are never resolution candidates.
+  const excluded = new Set([...(options.exclude ?? []), path.join(boundary, ".git")]);
+  const files = new Set<string>();
+  const folders = new Set<string>();
+  const inside = (abs: string) => abs === boundary || abs.startsWith(boundary + path.sep);
+  const addFile = (abs: string) => {
+    if (inside(abs) && existsSync(abs) && statSync(abs).isFile()) files.add(abs);
+  };
+  for (const name of projectInputFiles(nodeEnv)) addFile(path.join(projectDir, name));
+  if (boundary !== projectDir) for (const name of WORKSPACE_FILES) addFile(path.join(boundary, name));
+  for (const module of modules) {
+    const abs = path.resolve(projectDir, module);
+    addFile(abs);
+    for (let dir = path.dirname(abs); inside(dir); dir = path.dirname(dir)) {
+      if (folders.has(dir)) break; // its ancestors are in already
+      folders.add(dir);
+      for (const name of RESOLUTION_FILES) addFile(path.join(dir, name));
+      const nodeModules = path.join(dir, "node_modules");
+      if (existsSync(nodeModules)) folders.add(nodeModules);
+      if (dir === boundary) break;
+    }
+    // A scoped package is looked up in node_modules/@scope.
+    const scope = /^(.*[\\/]node_modules[\\/]@[^\\/]+)[\\/]/.exec(abs);
+    if (scope) folders.add(scope[1]!);
+  }
+  for (const file of [...files]) if (/[\\/](tsconfig|jsconfig)[^\\/]*\.json$/.test(file)) for (const extended of tsconfigExtends(file)) addFile(extended);
+  const relative = (abs: string) => path.relative(projectDir, abs).split(path.sep).join("/") || ".";
+  return {
+    files: [...files].map((abs) => [relative(abs), sha256Hex(readFileSync(abs))] as [string, string]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    listings: [...folders]
+      .map((dir) => [relative(dir), sha256Hex(listing(dir, excluded))] as [string, string])
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  };
+}
+
+/**
+ * The names in a folder that can change how an import resolves. In node_modules (and
+ * node_modules/@scope): every package folder (dot entries such as .bin, .cache and
+ * .package-lock.json are not packages). Elsewhere: files with an extension Bun tries when a
+ * specifier has none (a new x.ts shadows x/index.ts); folders and other files cannot shadow a
+ * file that already resolved, so a new README, coverage/ or *.tsbuildinfo changes nothing.
+ */
+function listing(dir: string, excluded: Set<string>): string {
+  const inNodeModules = path.basename(dir) === "node_modules" || path.basename(path.dirname(dir)) === "node_modules";
+  return readdirSync(dir)
+    .filter((name) => !excluded.has(path.join(dir, name)))
+    .filter((name) => (inNodeModules ? !name.startsWith(".") : RESOLVED_EXTENSIONS.test(name)))
+    .sort()
+    .join("\n");
+}
+
+/** Extensions Bun's resolver tries for a specifier without one (plus .json, .node). */
+const RESOLVED_EXTENSIONS = /\.(tsx|ts|jsx|js|mjs|cjs|mts|cts|json|node)$/;
+
+/** The files a tsconfig extends, recursively (relative paths and packages in node_modules). */
+function tsconfigExtends(file: string, seen = new Set<string>()): string[] {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  let config: { extends?: string | string[] };
+  try {
+    config = jsonc.parse(readFileSync(file, "utf8")) as { extends?: string | string[] };
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const spec of typeof config?.extends === "string" ? [config.extends] : Array.isArray(config?.extends) ? config.extends : []) {
+    const candidates = spec.startsWith(".") || path.isAbsolute(spec)
+      ? [path.resolve(path.dirname(file), spec), path.resolve(path.dirname(file), `${spec}.json`)]
+      : ancestors(path.dirname(file)).flatMap((dir) => [path.join(dir, "node_modules", spec), path.join(dir, "node_modules", `${spec}.json`), path.join(dir, "node_modules", spec, "tsconfig.json")]);
+    const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+    if (found) out.push(found, ...tsconfigExtends(found, seen));
+  }
+  return out;
+}
+
+function ancestors(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    out.push(d);
+    if (path.dirname(d) === d) return out;
+  }
+}
+
+/**
+ * Names and value digests of the variables Bun can inline: with --env=inline every variable of
+ * the compiler's environment, with --env=PREFIX_* those starting with PREFIX_ (values from the
+ * .env files are covered by hashing those files).
+ */
+export function inlinableEnvironment(inlineEnv: string, env: Record<string, string>): [string, string][] {
+  if (inlineEnv === "disable") return [];
+  const prefix = inlineEnv === "inline" ? "" : inlineEnv.replace(/\*$/, "");
+  return Object.keys(env)
+    .filter((name) => name.startsWith(prefix))
+    .sort()
+    .map((name) => [name, sha256Hex(env[name]!)]);
 }
 
 export interface InputDigestParts {
@@ -52,7 +189,11 @@ export interface InputDigestParts {
   runtimeSha256: string;
   argv: string[];
   env: Record<string, string>;
-  inputs: [string, string][];
+  /** Settings that change the bytes without being compiler flags (macOS re-signing, prepare steps). */
+  settings: Record<string, unknown>;
+  /** [name, sha256 of value] of the inherited variables --env can inline. */
+  inlinable: [string, string][];
+  inputs: BuildInputs;
 }
 
 export function inputDigest(parts: InputDigestParts): string {
@@ -61,7 +202,10 @@ export function inputDigest(parts: InputDigestParts): string {
   hash.update(`runtime ${parts.runtimeSha256}\n`);
   for (const arg of parts.argv) hash.update(`arg ${arg}\n`);
   for (const key of Object.keys(parts.env).sort()) hash.update(`env ${key}=${parts.env[key]}\n`);
-  for (const [file, sha] of parts.inputs) hash.update(`file ${sha} ${file}\n`);
+  hash.update(`settings ${stableJson(parts.settings)}`);
+  for (const [name, sha] of parts.inlinable) hash.update(`inlinable ${name} ${sha}\n`);
+  for (const [file, sha] of parts.inputs.files) hash.update(`file ${sha} ${file}\n`);
+  for (const [dir, sha] of parts.inputs.listings) hash.update(`folder ${sha} ${dir}\n`);
   return `sha256:${hash.digest("hex")}`;
 }
 

@@ -169,6 +169,7 @@ export async function ensureRuntime(
   await rename(fetched.path, target);
   await rm(fetched.workDir, { recursive: true, force: true });
   await writeStampBeside(target, fetched.sha256);
+  await writeFileAtomic(`${target}.origin.json`, stableJson({ ...locked, bytes: fetched.bytes }));
   return { path: target, sha256: fetched.sha256, fetched: true };
 }
 
@@ -218,6 +219,21 @@ async function fetchRuntime(runtime: RuntimePackage, cacheDir: string, projectDi
   }
 }
 
+/**
+ * The lock entry of a runtime fetched into the cache earlier (npm integrity recorded beside it),
+ * when the file is still the one that was fetched; else undefined.
+ */
+function fetchedBefore(runtime: RuntimePackage, cacheDir: string): RuntimeLockEntry | undefined {
+  const file = runtimeCachePath(cacheDir, runtime);
+  try {
+    const origin = JSON.parse(readFileSync(`${file}.origin.json`, "utf8")) as RuntimeLockEntry;
+    if (origin.version !== runtime.version || origin.entry !== runtime.entry || !origin.integrity) return undefined;
+    return stampMatches(file, readStampBeside(file), origin.sha256) ? origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runtimes needed by the configured targets, unique by package, sorted by name. */
 export function runtimesFor(config: Config, bunVersion: string): RuntimePackage[] {
   const unique = new Map(config.targets.map((t) => {
@@ -236,9 +252,17 @@ export async function updateToolchainLock(
   compiler: Compiler,
   cacheDir: string,
   log: (line: string) => void,
+  options: { reuseFetched?: boolean } = {},
 ): Promise<ToolchainLock> {
   const lock: ToolchainLock = { bun: compiler.version, runtimes: {} };
   for (const runtime of runtimesFor(config, compiler.version)) {
+    const cached = options.reuseFetched ? fetchedBefore(runtime, cacheDir) : undefined;
+    if (cached) {
+      // Fetched by npm (integrity checked) and not written since: the same trust, without 100 MB again.
+      log(`cached   ${runtime.name}@${runtime.version}`);
+      lock.runtimes[runtime.name] = cached;
+      continue;
+    }
     log(`fetching ${runtime.name}@${runtime.version}`);
     const fetched = await fetchRuntime(runtime, cacheDir, config.projectDir);
     const target = runtimeCachePath(cacheDir, runtime);
@@ -253,6 +277,7 @@ export async function updateToolchainLock(
       sha256: fetched.sha256,
       bytes: fetched.bytes,
     };
+    await writeFileAtomic(`${target}.origin.json`, stableJson(lock.runtimes[runtime.name]));
     log(`  sha256:${fetched.sha256}  ${fetched.bytes} bytes`);
   }
   await writeFileAtomic(lockPath(config.projectDir), stableJson(lock));

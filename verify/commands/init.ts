@@ -154,7 +154,7 @@ async function pinToolchain(config: Config, bunVersion: string, io: Io, log: (li
     return { file, lock: existing, unchanged: true };
   }
   try {
-    const lock = await updateToolchainLock(config, { path: "", version: bunVersion, source: "init" }, defaultCacheDir(io.env), log);
+    const lock = await updateToolchainLock(config, { path: "", version: bunVersion, source: "init" }, defaultCacheDir(io.env), log, { reuseFetched: true });
     return { file, lock, unchanged: false };
   } catch (error) {
     return {
