@@ -30,11 +30,14 @@ const COMMANDS: Record<string, Command> = {
   build: {
     summary: "Compile every target in targets.json; write SHA256SUMS and manifest.json",
     usage: "build [--target id ...] [--out dir] [--force] [--jobs n] [--json] [--config file]",
-    details: `Runs the plan (see \`plan\`) in parallel, one compile per core. Each executable is written to a
-private staging folder and renamed into place; SHA256SUMS and manifest.json are rewritten atomically
-after every target, so they never list a file that does not match. Targets whose inputs (sources read
-by the bundler, lockfile, targets.json, Bun version, runtime digest) are unchanged are reused after
-their hash is checked; --force rebuilds them. Foreign runtimes come from the pinned toolchain (see
+    details: `Runs build.prepare (the project's pre-build commands) once, then the plan (see \`plan\`) in
+parallel, one compile per core. Each executable is written to a private staging folder and renamed
+into place; SHA256SUMS and manifest.json are rewritten atomically after every target, so they never
+list a file that does not match. Targets whose inputs are unchanged are reused after their hash is
+checked: the modules Bun bundled, the package.json/tsconfig files on their resolution path and what
+they extend, lockfiles, bunfig.toml, .env files, the variables --env can inline, the folder listings
+an import could resolve differently in, targets.json, the Bun version and runtime digest (the full
+list: docs/build.md); --force rebuilds them. Foreign runtimes come from the pinned toolchain (see
 \`toolchain\`). A failed target prints its compiler output and makes the command exit 1; the other
 targets still finish.`,
     options: { ...config, ...json, ...targetFlag, out: { type: "string" }, force: { type: "boolean" }, jobs: { type: "string" } },
@@ -133,17 +136,30 @@ See docs/ci.md.`,
     run: async (io, v) => (await import("./commands/ci.ts")).runCi(io, v),
   },
   init: {
-    summary: "Add bun-parity to an existing Bun CLI project (targets.json, justfile, package.json, workflow, dagger.json)",
-    usage: "init [--targets id,id,...] [--entry file] [--name name] [--dry-run] [--force] [--json]",
-    details: `Run in the project root. Detects the entry point (package.json bin, then src/cli.ts, src/index.ts,
-index.ts, ...) and the name; writes targets.json (six targets by default, --targets to choose);
-adds the pinned devDependencies bun, rust-just and bun-parity and the "verify" script to
-package.json; adds the build, build-all, parity, smoke and inspect recipes to the justfile
-(creating it, or appending only the missing recipes: your own recipes are kept); ignores dist/;
-writes .github/workflows/bun-parity.yml and a dagger.json that uses bun-parity's module as its
-blueprint. A file you changed is never overwritten without --force; --dry-run only shows the
-plan; running it twice changes nothing. Prints what it did and what to run next.`,
-    options: { ...json, targets: { type: "string" }, entry: { type: "string" }, name: { type: "string" }, force: { type: "boolean" }, "dry-run": { type: "boolean" } },
+    summary: "Add bun-parity to an existing Bun CLI project, importing the build it already has",
+    usage: "init [--targets id,id,...] [--entry file] [--name name] [--dry-run] [--force] [--no-pin] [--json]",
+    details: `Run in the project root. Reads every place the project already compiles, without running it:
+package.json scripts (and the scripts, files, just recipes and make targets they run), justfile /
+Justfile / .justfile, Makefile, shell scripts, TypeScript/JavaScript build scripts that spawn
+\`bun build --compile\` or call Bun.build({ compile }), and .github/workflows/*.yml run steps.
+From the compile that builds the most targets it imports the entry, targets (-baseline, -modern,
+-musl), minify, sourcemap, bytecode, format, external, defines (a package.json version becomes
+{"packageJson": "version"}, read at build time), --env, autoload, exec argv, Windows options,
+other flags (build.args), and the steps before it whose output is the entry (build.prepare).
+Prints every imported item with file:line, and what it could not import and why.
+A package.json bin is used only when it is a JavaScript/TypeScript module; a launcher is followed
+to the module it imports, or refused naming --entry. The Bun version comes from the project
+(lockfile, devDependency, .bun-version, packageManager, .tool-versions, mise.toml, setup-bun in a
+workflow, engines.bun); ours is proposed only when it states none.
+Writes targets.json, pins the target runtimes (bun-runtimes.lock.json, like toolchain --update;
+--no-pin skips it), adds bun (exact), rust-just, bun-parity and the "verify" script to
+package.json, extends the justfile just uses (or creates one) with build, build-all, parity, smoke
+and inspect, ignores the output folder, writes .github/workflows/bun-parity.yml (your workflows
+are left alone) and a dagger.json blueprint. Smoke cases: the source is run with --version, --help
+and no arguments; each that exits 0 with output becomes a compare: "source" case.
+A file you changed is never overwritten without --force; --dry-run prints everything, including
+the targets.json, and writes nothing; running it twice changes nothing.`,
+    options: { ...json, targets: { type: "string" }, entry: { type: "string" }, name: { type: "string" }, force: { type: "boolean" }, "dry-run": { type: "boolean" }, "no-pin": { type: "boolean" }, "no-probe": { type: "boolean" } },
     run: async (io, v) => (await import("./commands/init.ts")).runInit(io, v),
   },
   inspect: {
