@@ -2,10 +2,10 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/bun-parity/bun-parity/targets.schema.json","title":"bun-parity targets.json","description":"What to build with `bun build --compile`, for which targets, and how to smoke-test the result. Read by `bun verify`.","type":"object","additionalProperties":false,"required":["name","entrypoint","targets"],"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$","description":"Artifact name: executables are written as <name>-<target id>[.exe]. Letters, digits, '.', '_' and '-' only, so it cannot escape the output folder."},"version":{"type":"string","description":"Release version used in archive names. Default: the version in package.json."},"entrypoint":{"type":"string","minLength":1,"description":"The program's entry file, relative to the folder holding targets.json (e.g. src/cli.ts)."},"outDir":{"type":"string","minLength":1,"default":"dist","description":"Folder the executables, SHA256SUMS and manifest.json are written to, relative to targets.json."},"build":{"$ref":"#/definitions/build"},"targets":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/target"},"description":"One entry per executable to produce."},"smoke":{"type":"array","items":{"$ref":"#/definitions/smokeCase"},"description":"Commands run against every executable this host can execute (`bun verify smoke`)."},"archives":{"$ref":"#/definitions/archives"}},"definitions":{"build":{"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"minify":{"type":"boolean","default":true,"description":"--minify"},"sourcemap":{"type":"boolean","default":false,"description":"--sourcemap: embed a source map in the executable (the .map sidecar Bun also writes is never put in the output folder)."},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"define":{"type":"object","additionalProperties":{"type":"string"},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}},"target":{"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."},"maxBytes":{"type":"integer","minimum":1,"description":"Size budget: the build fails when this target's executable is larger (bytes)."}}},"smokeCase":{"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."}}},"archives":{"type":"object","additionalProperties":false,"description":"Release archives written by `bun verify package`: <name>-<version>-<target id>.tar.gz (and .zip for Windows targets when windowsZip is set).","properties":{"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra files put next to the executable in every archive, relative to targets.json (e.g. README.md, LICENSE)."},"windowsZip":{"type":"boolean","default":false,"description":"Also write a .zip for Windows targets (what Windows users expect)."},"outDir":{"type":"string","minLength":1,"description":"Folder for the archives, relative to targets.json. Default: the output folder (outDir), so SHA256SUMS covers them."}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/bun-parity/bun-parity/targets.schema.json","title":"bun-parity targets.json","description":"What to build with `bun build --compile`, for which targets, and how to smoke-test the result. Read by `bun verify`.","type":"object","additionalProperties":false,"required":["name","entrypoint","targets"],"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$","description":"Artifact name: executables are written as <name>-<target id>[.exe]. Letters, digits, '.', '_' and '-' only, so it cannot escape the output folder."},"version":{"type":"string","description":"Release version used in archive names. Default: the version in package.json."},"entrypoint":{"type":"string","minLength":1,"description":"The program's entry file, relative to the folder holding targets.json (e.g. src/cli.ts)."},"outDir":{"type":"string","minLength":1,"default":"dist","description":"Folder the executables, SHA256SUMS and manifest.json are written to, relative to targets.json."},"build":{"$ref":"#/definitions/build"},"targets":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/target"},"description":"One entry per executable to produce."},"smoke":{"type":"array","items":{"$ref":"#/definitions/smokeCase"},"description":"Commands run against every executable this host can execute (`bun verify smoke`)."},"archives":{"$ref":"#/definitions/archives"}},"definitions":{"build":{"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"minify":{"type":"boolean","default":true,"description":"--minify"},"sourcemap":{"type":"boolean","default":false,"description":"--sourcemap: embed a source map in the executable (the .map sidecar Bun also writes is never put in the output folder)."},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"define":{"type":"object","additionalProperties":{"type":"string"},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}},"target":{"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."},"maxBytes":{"type":"integer","minimum":1,"description":"Size budget: the build fails when this target's executable is larger (bytes)."}}},"smokeCase":{"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."},"compare":{"enum":["source"],"description":"\"source\": also run the case through the pinned `bun <entrypoint>` (same args, env, stdin, working-folder contents); exit code, stdout and stderr of the executable must equal the source's."},"normalize":{"type":"array","items":{"enum":["program","cwd"]},"default":["program","cwd"],"description":"compare cases: what is replaced in both runs' output before comparing. \"program\": the program's own paths and names (<program>, <execPath>, <program-name>); \"cwd\": each run's working folder (<cwd>)."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"description":"compare cases: regular expressions whose matches are replaced by <ignored> in both runs' output before comparing (timings, random ids)."},"stdin":{"type":"string","description":"Text fed to the program's standard input (default: none, stdin is closed)."},"cwd":{"type":"string","minLength":1,"description":"A folder of the project, relative to targets.json, copied to a fresh temporary folder that becomes the working folder (default: an empty temporary folder)."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Paths relative to the working folder that must exist after the run."}}},"archives":{"type":"object","additionalProperties":false,"description":"Release archives written by `bun verify package`: <name>-<version>-<target id>.tar.gz (and .zip for Windows targets when windowsZip is set).","properties":{"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra files put next to the executable in every archive, relative to targets.json (e.g. README.md, LICENSE)."},"windowsZip":{"type":"boolean","default":false,"description":"Also write a .zip for Windows targets (what Windows users expect)."},"outDir":{"type":"string","minLength":1,"description":"Folder for the archives, relative to targets.json. Default: the output folder (outDir), so SHA256SUMS covers them."}}}}};
 const schema12 = {"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"minify":{"type":"boolean","default":true,"description":"--minify"},"sourcemap":{"type":"boolean","default":false,"description":"--sourcemap: embed a source map in the executable (the .map sidecar Bun also writes is never put in the output folder)."},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"define":{"type":"object","additionalProperties":{"type":"string"},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}};
 const schema13 = {"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."},"maxBytes":{"type":"integer","minimum":1,"description":"Size budget: the build fails when this target's executable is larger (bytes)."}}};
-const schema14 = {"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."}}};
+const schema14 = {"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."},"compare":{"enum":["source"],"description":"\"source\": also run the case through the pinned `bun <entrypoint>` (same args, env, stdin, working-folder contents); exit code, stdout and stderr of the executable must equal the source's."},"normalize":{"type":"array","items":{"enum":["program","cwd"]},"default":["program","cwd"],"description":"compare cases: what is replaced in both runs' output before comparing. \"program\": the program's own paths and names (<program>, <execPath>, <program-name>); \"cwd\": each run's working folder (<cwd>)."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"description":"compare cases: regular expressions whose matches are replaced by <ignored> in both runs' output before comparing (timings, random ids)."},"stdin":{"type":"string","description":"Text fed to the program's standard input (default: none, stdin is closed)."},"cwd":{"type":"string","minLength":1,"description":"A folder of the project, relative to targets.json, copied to a fresh temporary folder that becomes the working folder (default: an empty temporary folder)."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Paths relative to the working folder that must exist after the run."}}};
 const schema15 = {"type":"object","additionalProperties":false,"description":"Release archives written by `bun verify package`: <name>-<version>-<target id>.tar.gz (and .zip for Windows targets when windowsZip is set).","properties":{"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra files put next to the executable in every archive, relative to targets.json (e.g. README.md, LICENSE)."},"windowsZip":{"type":"boolean","default":false,"description":"Also write a .zip for Windows targets (what Windows users expect)."},"outDir":{"type":"string","minLength":1,"description":"Folder for the archives, relative to targets.json. Default: the output folder (outDir), so SHA256SUMS covers them."}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = ((text) => [...text].length);
@@ -654,7 +654,7 @@ vErrors.push(err50);
 errors++;
 }
 for(const key6 in data32){
-if(!((((((((key6 === "name") || (key6 === "args")) || (key6 === "exitCode")) || (key6 === "stdout")) || (key6 === "stderr")) || (key6 === "env")) || (key6 === "timeoutMs")) || (key6 === "targets"))){
+if(!(func2.call(schema14.properties, key6))){
 const err51 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err51];
@@ -835,9 +835,9 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data32.compare !== undefined){
+if(!(data32.compare === "source")){
+const err65 = {instancePath:instancePath+"/smoke/" + i2+"/compare",schemaPath:"#/definitions/smokeCase/properties/compare/enum",keyword:"enum",params:{allowedValues: schema14.properties.compare.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -847,9 +847,14 @@ vErrors.push(err65);
 errors++;
 }
 }
-}
-else {
-const err66 = {instancePath:instancePath+"/smoke",schemaPath:"#/properties/smoke/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data32.normalize !== undefined){
+let data45 = data32.normalize;
+if(Array.isArray(data45)){
+const len5 = data45.length;
+for(let i5=0; i5<len5; i5++){
+let data46 = data45[i5];
+if(!((data46 === "program") || (data46 === "cwd"))){
+const err66 = {instancePath:instancePath+"/smoke/" + i2+"/normalize/" + i5,schemaPath:"#/definitions/smokeCase/properties/normalize/items/enum",keyword:"enum",params:{allowedValues: schema14.properties.normalize.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -859,12 +864,9 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data.archives !== undefined){
-let data44 = data.archives;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-for(const key8 in data44){
-if(!(((key8 === "files") || (key8 === "windowsZip")) || (key8 === "outDir"))){
-const err67 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+else {
+const err67 = {instancePath:instancePath+"/smoke/" + i2+"/normalize",schemaPath:"#/definitions/smokeCase/properties/normalize/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -874,15 +876,15 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data44.files !== undefined){
-let data45 = data44.files;
-if(Array.isArray(data45)){
-const len5 = data45.length;
-for(let i5=0; i5<len5; i5++){
-let data46 = data45[i5];
-if(typeof data46 === "string"){
-if(func3(data46) < 1){
-const err68 = {instancePath:instancePath+"/archives/files/" + i5,schemaPath:"#/definitions/archives/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data32.ignore !== undefined){
+let data47 = data32.ignore;
+if(Array.isArray(data47)){
+const len6 = data47.length;
+for(let i6=0; i6<len6; i6++){
+let data48 = data47[i6];
+if(typeof data48 === "string"){
+if(func3(data48) < 1){
+const err68 = {instancePath:instancePath+"/smoke/" + i2+"/ignore/" + i6,schemaPath:"#/definitions/smokeCase/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -893,7 +895,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/archives/files/" + i5,schemaPath:"#/definitions/archives/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err69 = {instancePath:instancePath+"/smoke/" + i2+"/ignore/" + i6,schemaPath:"#/definitions/smokeCase/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -905,7 +907,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/archives/files",schemaPath:"#/definitions/archives/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err70 = {instancePath:instancePath+"/smoke/" + i2+"/ignore",schemaPath:"#/definitions/smokeCase/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -915,9 +917,9 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data44.windowsZip !== undefined){
-if(typeof data44.windowsZip !== "boolean"){
-const err71 = {instancePath:instancePath+"/archives/windowsZip",schemaPath:"#/definitions/archives/properties/windowsZip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data32.stdin !== undefined){
+if(typeof data32.stdin !== "string"){
+const err71 = {instancePath:instancePath+"/smoke/" + i2+"/stdin",schemaPath:"#/definitions/smokeCase/properties/stdin/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -927,11 +929,11 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data44.outDir !== undefined){
-let data48 = data44.outDir;
-if(typeof data48 === "string"){
-if(func3(data48) < 1){
-const err72 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data32.cwd !== undefined){
+let data50 = data32.cwd;
+if(typeof data50 === "string"){
+if(func3(data50) < 1){
+const err72 = {instancePath:instancePath+"/smoke/" + i2+"/cwd",schemaPath:"#/definitions/smokeCase/properties/cwd/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -942,7 +944,7 @@ errors++;
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err73 = {instancePath:instancePath+"/smoke/" + i2+"/cwd",schemaPath:"#/definitions/smokeCase/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -952,9 +954,15 @@ vErrors.push(err73);
 errors++;
 }
 }
-}
-else {
-const err74 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data32.files !== undefined){
+let data51 = data32.files;
+if(Array.isArray(data51)){
+const len7 = data51.length;
+for(let i7=0; i7<len7; i7++){
+let data52 = data51[i7];
+if(typeof data52 === "string"){
+if(func3(data52) < 1){
+const err74 = {instancePath:instancePath+"/smoke/" + i2+"/files/" + i7,schemaPath:"#/definitions/smokeCase/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -964,14 +972,166 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
 else {
-const err75 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err75 = {instancePath:instancePath+"/smoke/" + i2+"/files/" + i7,schemaPath:"#/definitions/smokeCase/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err75];
 }
 else {
 vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/smoke/" + i2+"/files",schemaPath:"#/definitions/smokeCase/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/smoke/" + i2,schemaPath:"#/definitions/smokeCase/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/smoke",schemaPath:"#/properties/smoke/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data.archives !== undefined){
+let data53 = data.archives;
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+for(const key8 in data53){
+if(!(((key8 === "files") || (key8 === "windowsZip")) || (key8 === "outDir"))){
+const err79 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+if(data53.files !== undefined){
+let data54 = data53.files;
+if(Array.isArray(data54)){
+const len8 = data54.length;
+for(let i8=0; i8<len8; i8++){
+let data55 = data54[i8];
+if(typeof data55 === "string"){
+if(func3(data55) < 1){
+const err80 = {instancePath:instancePath+"/archives/files/" + i8,schemaPath:"#/definitions/archives/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+else {
+const err81 = {instancePath:instancePath+"/archives/files/" + i8,schemaPath:"#/definitions/archives/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/archives/files",schemaPath:"#/definitions/archives/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data53.windowsZip !== undefined){
+if(typeof data53.windowsZip !== "boolean"){
+const err83 = {instancePath:instancePath+"/archives/windowsZip",schemaPath:"#/definitions/archives/properties/windowsZip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data53.outDir !== undefined){
+let data57 = data53.outDir;
+if(typeof data57 === "string"){
+if(func3(data57) < 1){
+const err84 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+}
+else {
+const err87 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
 }
 errors++;
 }
