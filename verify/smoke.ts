@@ -1,11 +1,16 @@
-// Smoke-run every artifact this host can execute (issue 4, point 3): natively, under
-// qemu-user with the target's sysroot, or not at all, with the runner that could, never a fake pass.
+// Smoke-run every artifact this host can execute: natively, under qemu-user with the target's
+// sysroot, or not at all, naming the runner that could (never a fake pass). A `compare:
+// "source"` case also runs `bun <entry>` the same way and requires the same behaviour.
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Arch, Libc, Os } from "./bun-targets.ts";
 import type { SmokeCase, Target } from "./config.ts";
+import { type RunIdentity, compareRuns, firstDifference, normalizeOutput, replacementsFor } from "./smoke-compare.ts";
+import {
+  type Isolation, type RunOutput, hideProjectFrom, isolationFailed, makeWorkingFolder, removeFolder, runEnvironment, runProcess,
+} from "./smoke-process.ts";
+import { SOURCE_RUN_ENV } from "./source-run.ts";
 
 export interface Host {
   os: Os | string;
@@ -75,12 +80,32 @@ export function currentHost(): Host {
   return host;
 }
 
+
+/**
+ * What a case checks beyond the exit code: "exit-code-only" cases pass for an executable that
+ * prints nothing (Bun compiles an entry without a JavaScript extension into exactly that), so
+ * they are reported with a warning.
+ */
+export type CaseChecks = "exit-code-only" | "output" | "compare-source";
+
+export function caseChecks(smoke: SmokeCase): CaseChecks {
+  if (smoke.compare === "source") return "compare-source";
+  if (smoke.stdout !== undefined || smoke.stderr !== undefined || (smoke.files?.length ?? 0) > 0) return "output";
+  return "exit-code-only";
+}
+
+export function exitCodeOnlyWarning(caseName: string): string {
+  return `smoke case "${caseName}" checks only the exit code: an executable that prints nothing passes it. Add "compare": "source" (or a "stdout" pattern) to check what it prints.`;
+}
+
 export interface CaseResult {
   target: string;
   case: string;
   status: "pass" | "fail" | "not-run";
   /** Why it failed or did not run; for a pass, how it ran. */
   reason: string;
+  /** What the case checks (a property of the case, also for not-run results). */
+  checks: CaseChecks;
   how?: string;
   exitCode?: number | null;
   signal?: string | null;
@@ -89,16 +114,10 @@ export interface CaseResult {
   peakRssBytes?: number;
   stdout?: string;
   stderr?: string;
-}
-
-interface RunOutput {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  durationMs: number;
-  peakRssBytes?: number;
+  /** Whether the project folder was hidden from the executable, and if not, why. */
+  projectFolder?: "hidden" | `visible: ${string}`;
+  /** The source run of a compare case. */
+  source?: { command: string; exitCode: number | null; signal: string | null; durationMs: number; stdout: string; stderr: string };
 }
 
 const STACK_FRAME = /^\s+at .+(:\d+:\d+\)?|\(native\))$/m;
@@ -131,77 +150,161 @@ function diffAgainstPattern(pattern: string, actual: string): string {
 const lastLines = (text: string, n: number) => text.trimEnd().split("\n").slice(-n).join("\n");
 const indent = (text: string) => text.split("\n").map((l) => `  ${l}`).join("\n");
 
-/** Runs one case in a fresh temporary working folder with a timeout. */
-export async function runCase(target: Target, smoke: SmokeCase, executor: Executor): Promise<CaseResult> {
-  const base = { target: target.id, case: smoke.name };
+/** How to run the source of a compare case for one target, or why it cannot run here. */
+export type SourceCommand =
+  | {
+      kind: "run";
+      /** Everything before the case's args: [emulator...,] bun, flags, absolute entry. */
+      command: string[];
+      /** The Bun executable (its process.execPath). */
+      bun: string;
+      /** Absolute entry file. */
+      entry: string;
+      /** For messages: `bun src/cli.ts` with the project-relative entry. */
+      shown: string;
+    }
+  | { kind: "not-run"; reason: string };
+
+export interface RunContext {
+  projectDir: string;
+  /** Basename Bun gave the entry module inside the executable: /$bunfs/root/<name>. */
+  embeddedName: string;
+  isolation: Isolation;
+  /** Needed by compare cases. */
+  source?: SourceCommand;
+}
+
+interface SideRun {
+  run: RunOutput;
+  dir: string;
+  identity: RunIdentity;
+}
+
+/**
+ * Runs one case: the executable in a fresh temporary working folder (a copy of the case's
+ * cwd folder, if any) with the project folder hidden where the host allows it, and for a
+ * compare case the source in another such folder at the same time.
+ */
+export async function runCase(target: Target, smoke: SmokeCase, executor: Executor, context?: RunContext): Promise<CaseResult> {
+  const base = { target: target.id, case: smoke.name, checks: caseChecks(smoke) };
   if (executor.kind === "not-run") return { ...base, status: "not-run", reason: executor.reason };
-  const cwd = await mkdtemp(path.join(os.tmpdir(), `bun-parity-smoke-${target.id}-`));
+  const source = smoke.compare === "source" ? context?.source ?? { kind: "not-run" as const, reason: "not run: no source command was given for this compare case" } : undefined;
+  if (source?.kind === "not-run") return { ...base, status: "not-run", reason: source.reason, how: executor.note };
+  const projectDir = context?.projectDir ?? "";
+  const copyFrom = smoke.cwd !== undefined ? path.join(projectDir, smoke.cwd) : undefined;
+  const cleanup: string[] = [];
   try {
-    const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: cwd, TMPDIR: cwd, LANG: "C.UTF-8", ...smoke.env };
-    if (process.platform === "win32") Object.assign(env, { SystemRoot: process.env.SystemRoot ?? "C:\\Windows", USERPROFILE: cwd, TEMP: cwd, TMP: cwd });
-    const run = await spawnWithLimits([...executor.command, ...smoke.args], cwd, env, smoke.timeoutMs);
-    const verdict = judgeCase(smoke, run);
+    const [exe, src] = await Promise.all([
+      runExecutable(target, smoke, executor, context, copyFrom, cleanup),
+      source ? runSource(target, smoke, source, copyFrom, cleanup) : undefined,
+    ]);
+    if (isolationFailed(exe.hidden.run)) {
+      return { ...base, status: "fail", reason: `could not start: ${exe.hidden.run.stderr.trim()}`, how: executor.note };
+    }
+    const problems: string[] = [];
+    const verdict = judgeCase(smoke, exe.hidden.run);
+    if (src) problems.push(...(await compareSides(smoke, exe.hidden, src, source as Extract<SourceCommand, { kind: "run" }>)));
+    if (!verdict.ok) problems.push(verdict.reason);
+    problems.push(...(await missingFiles(smoke, exe.hidden.dir, "")));
+    const run = exe.hidden.run;
     const result: CaseResult = {
       ...base,
-      status: verdict.ok ? "pass" : "fail",
-      reason: verdict.ok ? executor.note : verdict.reason,
+      status: problems.length === 0 ? "pass" : "fail",
+      reason: problems.length === 0 ? executor.note : problems.join("\n"),
       how: executor.note,
       exitCode: run.exitCode,
       signal: run.signal,
       durationMs: run.durationMs,
       stdout: run.stdout,
       stderr: run.stderr,
+      projectFolder: exe.visible === undefined ? "hidden" : `visible: ${exe.visible}`,
     };
     if (run.peakRssBytes !== undefined) result.peakRssBytes = run.peakRssBytes;
+    if (src && source?.kind === "run") {
+      result.source = {
+        command: source.shown, exitCode: src.run.exitCode, signal: src.run.signal, durationMs: src.run.durationMs, stdout: src.run.stdout, stderr: src.run.stderr,
+      };
+    }
     return result;
   } catch (error) {
     return { ...base, status: "fail", reason: `could not start: ${(error as Error).message}`, how: executor.note };
   } finally {
-    await rm(cwd, { recursive: true, force: true });
+    await Promise.all(cleanup.map(removeFolder));
   }
 }
 
-interface BunSubprocess {
-  exited: Promise<number>;
-  exitCode: number | null;
-  signalCode: string | null;
-  stdout: ReadableStream<Uint8Array>;
-  stderr: ReadableStream<Uint8Array>;
-  kill(signal?: string): void;
-  resourceUsage(): { maxRSS: number } | undefined;
-}
-interface BunRuntime {
-  spawn(cmd: string[], options: object): BunSubprocess;
-}
-
-/**
- * Under Bun (how `bun verify` runs), Bun.spawn reports the child's peak memory (rusage maxRSS);
- * elsewhere (Node) the same run happens through execa without the memory figure.
- */
-async function spawnWithLimits(command: string[], cwd: string, env: Record<string, string>, timeoutMs: number): Promise<RunOutput> {
-  const started = performance.now();
-  const bun = (globalThis as { Bun?: BunRuntime }).Bun;
-  if (bun) {
-    const child = bun.spawn(command, { cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-    clearTimeout(timer);
-    const usage = child.resourceUsage();
-    const output: RunOutput = {
-      exitCode: child.exitCode, signal: child.signalCode, stdout, stderr, timedOut, durationMs: Math.round(performance.now() - started),
-    };
-    // Bun reports maxRSS in bytes on every OS (measured: 223 MB for a 200 MB allocation).
-    if (usage) output.peakRssBytes = usage.maxRSS;
-    return output;
-  }
-  const { execa } = await import("execa");
-  const run = await execa(command[0]!, command.slice(1), { cwd, env, extendEnv: false, reject: false, timeout: timeoutMs, killSignal: "SIGKILL", stdin: "ignore" });
-  return {
-    exitCode: run.exitCode ?? null, signal: run.signal ?? null, stdout: String(run.stdout), stderr: String(run.stderr),
-    timedOut: Boolean(run.timedOut), durationMs: Math.round(performance.now() - started),
+async function runExecutable(
+  target: Target, smoke: SmokeCase, executor: Extract<Executor, { command: string[] }>, context: RunContext | undefined,
+  copyFrom: string | undefined, cleanup: string[],
+): Promise<{ hidden: SideRun; visible?: string }> {
+  const dir = await makeWorkingFolder(`bun-parity-smoke-${target.id}-`, copyFrom);
+  cleanup.push(dir);
+  const file = executor.command.at(-1)!;
+  const prefix = executor.command.slice(0, -1);
+  const isolation: Isolation = context?.isolation ?? { kind: "visible", why: "no project folder was given" };
+  const hidden = await hideProjectFrom(isolation, context?.projectDir ?? "", prefix, file, smoke.args, dir);
+  if (hidden.mountDir) cleanup.push(hidden.mountDir);
+  const run = await runProcess({ command: hidden.command, cwd: dir, env: runEnvironment(dir, smoke.env), stdin: smoke.stdin, timeoutMs: smoke.timeoutMs });
+  const embedded = context?.embeddedName ?? path.basename(file);
+  const identity: RunIdentity = {
+    // Bun names the entry module /$bunfs/root/<outfile basename> (B:/~BUN/root/ on Windows).
+    programPaths: [`/$bunfs/root/${embedded}`, `B:/~BUN/root/${embedded}`, `B:\\~BUN\\root\\${embedded}`],
+    execPaths: [hidden.execPath, file],
+    programNames: [embedded, embedded.replace(/\.exe$/, ""), path.basename(file), path.basename(file).replace(/\.exe$/, "")],
+    cwd: dir,
   };
+  const out: { hidden: SideRun; visible?: string } = { hidden: { run, dir, identity } };
+  if (hidden.visible !== undefined) out.visible = hidden.visible;
+  return out;
+}
+
+async function runSource(
+  target: Target, smoke: SmokeCase, source: Extract<SourceCommand, { kind: "run" }>, copyFrom: string | undefined, cleanup: string[],
+): Promise<SideRun> {
+  const dir = await makeWorkingFolder(`bun-parity-source-${target.id}-`, copyFrom);
+  cleanup.push(dir);
+  const run = await runProcess({
+    command: [...source.command, ...smoke.args], cwd: dir, env: { ...runEnvironment(dir, smoke.env), ...SOURCE_RUN_ENV }, stdin: smoke.stdin, timeoutMs: smoke.timeoutMs,
+  });
+  const identity: RunIdentity = {
+    programPaths: [source.entry],
+    execPaths: [source.bun],
+    programNames: [path.basename(source.entry)],
+    cwd: dir,
+  };
+  return { run, dir, identity };
+}
+
+/** The source's own verdict on the case, then exit code, output and files compared. */
+async function compareSides(smoke: SmokeCase, exe: SideRun, src: SideRun, source: Extract<SourceCommand, { kind: "run" }>): Promise<string[]> {
+  const problems: string[] = [];
+  if (src.run.timedOut) return [`the source run (${source.shown}) timed out after ${smoke.timeoutMs} ms too: raise timeoutMs or fix the case`];
+  const own = judgeCase(smoke, src.run);
+  if (!own.ok) {
+    problems.push(`the source run (${source.shown}) fails this case too, so the case or the program is wrong, not only the executable:\n${indent(own.reason)}`);
+  }
+  const replacements = replacementsFor([exe.identity, src.identity], smoke.normalize ?? ["program", "cwd"]);
+  const ignore = smoke.ignore ?? [];
+  const differences = compareRuns(exe.run, src.run, replacements, ignore);
+  if (differences.length > 0) {
+    problems.unshift([`${differences[0]!.replace("differs from the source", `differs from the source (${source.shown})`)}`, ...differences.slice(1)].join("\n"));
+  }
+  const missing = await missingFiles(smoke, src.dir, "the source run did not create it either");
+  problems.push(...missing);
+  for (const file of smoke.files ?? []) {
+    const [a, b] = await Promise.all([readFile(path.join(src.dir, file), "utf8").catch(() => undefined), readFile(path.join(exe.dir, file), "utf8").catch(() => undefined)]);
+    if (a === undefined || b === undefined) continue;
+    const diff = firstDifference(normalizeOutput(a, replacements, ignore), normalizeOutput(b, replacements, ignore));
+    if (diff) {
+      problems.push(`file ${file} differs from the source's at line ${diff.line}:\n    - source:     ${diff.source ?? "(ends before this line)"}\n    + executable: ${diff.executable ?? "(ends before this line)"}`);
+    }
+  }
+  return problems;
+}
+
+async function missingFiles(smoke: SmokeCase, dir: string, note: string): Promise<string[]> {
+  const missing = (smoke.files ?? []).filter((f) => !existsSync(path.join(dir, f)));
+  if (missing.length === 0) return [];
+  const where = note ? `the source run's working folder (${note})` : "the working folder";
+  return [`did not create ${missing.map((f) => `"${f}"`).join(", ")} in ${where}`];
 }
