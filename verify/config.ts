@@ -61,7 +61,7 @@ export interface SmokeCase {
   targets?: string[];
   /** Also run `bun <entrypoint>` the same way; exit code, stdout and stderr must be equal. */
   compare?: "source";
-  /** compare cases: what is replaced in both outputs before comparing (default: both). */
+  /** compare cases: what is replaced in both outputs before comparing (default: all). */
   normalize?: SmokeNormalization[];
   /** compare cases: regular expressions blanked in both outputs before comparing. */
   ignore?: string[];
@@ -73,7 +73,7 @@ export interface SmokeCase {
   files?: string[];
 }
 
-export type SmokeNormalization = "program" | "cwd";
+export type SmokeNormalization = "program" | "cwd" | "stack";
 
 export interface Config {
   /** Absolute path of targets.json. */
@@ -344,7 +344,7 @@ function smokeRunFields(
     }
   } else {
     fields.compare = c.compare;
-    fields.normalize = [...new Set<SmokeNormalization>(c.normalize ?? ["program", "cwd"])];
+    fields.normalize = [...new Set<SmokeNormalization>(c.normalize ?? ["program", "cwd", "stack"])];
     fields.ignore = c.ignore ?? [];
   }
   for (const [j, pattern] of (c.ignore ?? []).entries()) {

@@ -55,15 +55,55 @@ export function replacementsFor(runs: RunIdentity[], normalize: SmokeNormalizati
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-export function normalizeOutput(text: string, replacements: Replacement[], ignore: string[]): string {
-  let out = text.replaceAll("\r\n", "\n");
-  for (const r of replacements) {
-    out = r.word
-      ? out.replace(new RegExp(`(?<![\\w./\\\\-])${escapeRegExp(r.from)}(?![\\w-])`, "g"), r.to)
-      : out.split(r.from).join(r.to);
+// Bun's report of an uncaught error quotes the failing source line ("12 | code", then a caret
+// line) and its stack frames: the source run shows the TypeScript file, the executable its
+// minified bundle at /$bunfs/root/<name>. Both can never agree, the message lines can.
+const PREVIEW_LINE = /^ *\d+ \| |^ *\^ *$/;
+const FRAME_LINE = /^( *)at /;
+
+/** Error output without the quoted source lines (they are the bundle's, minified, in an executable). */
+export const withoutSourcePreview = (text: string) =>
+  text.split("\n").filter((l) => !PREVIEW_LINE.test(l)).join("\n");
+
+export interface NormalizedLine {
+  text: string;
+  /** The line as printed, for messages. */
+  raw: string;
+  /** 1-based line number in the output as printed. */
+  number: number;
+}
+
+/**
+ * An output as the lines that are compared: with "stack", Bun's quoted source lines are
+ * dropped and each run of stack frames becomes one "at <stack frames>" line; then the
+ * replacements and the ignore patterns (within each line) apply.
+ */
+export function normalizeLines(text: string, replacements: Replacement[], ignore: string[], stack = false): NormalizedLine[] {
+  const out: NormalizedLine[] = [];
+  const ignores = ignore.map((p) => new RegExp(p, "g"));
+  let previousWasFrame = false;
+  for (const [i, raw] of text.replaceAll("\r\n", "\n").split("\n").entries()) {
+    let line = raw;
+    if (stack) {
+      if (PREVIEW_LINE.test(line)) continue;
+      const frame = FRAME_LINE.exec(line);
+      if (frame && previousWasFrame) continue;
+      previousWasFrame = frame !== null;
+      if (frame) line = `${frame[1]}at <stack frames>`;
+    }
+    for (const r of replacements) {
+      line = r.word
+        ? line.replace(new RegExp(`(?<![\\w./\\\\-])${escapeRegExp(r.from)}(?![\\w-])`, "g"), r.to)
+        : line.split(r.from).join(r.to);
+    }
+    for (const pattern of ignores) line = line.replace(pattern, "<ignored>");
+    out.push({ text: line, raw, number: i + 1 });
   }
-  for (const pattern of ignore) out = out.replace(new RegExp(pattern, "gm"), "<ignored>");
   return out;
+}
+
+export function normalizeOutput(text: string, replacements: Replacement[], ignore: string[], stack = false): string {
+  return normalizeLines(text, replacements, ignore, stack).map((l) => l.text).join("\n");
 }
 
 export interface LineDifference {
@@ -88,8 +128,13 @@ export function firstDifference(source: string, executable: string): LineDiffere
 const visible = (line: string) =>
   [...line].map((c) => (c.charCodeAt(0) < 0x20 || c === "\u007f" ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : c)).join("");
 
-const show = (line: string | undefined, whole: string) =>
-  whole.length === 0 ? "(no output)" : line === undefined ? "(ends before this line)" : visible(line) || "(empty line)";
+const MAX_SHOWN = 200;
+
+export const showLine = (line: string | undefined, whole: string) =>
+  whole.length === 0 ? "(no output)"
+  : line === undefined ? "(ends before this line)"
+  : line.length === 0 ? "(empty line)"
+  : visible(line.length > MAX_SHOWN ? `${line.slice(0, MAX_SHOWN)}… (${line.length} characters)` : line);
 
 const exitOf = (run: ComparedRun) => (run.exitCode !== null ? `${run.exitCode}` : `signal ${run.signal}`);
 
@@ -98,7 +143,7 @@ const exitOf = (run: ComparedRun) => (run.exitCode !== null ? `${run.exitCode}` 
  * line naming what differs, then exit codes and the first differing line of each stream.
  */
 export function compareRuns(
-  executable: ComparedRun, source: ComparedRun, replacements: Replacement[], ignore: string[],
+  executable: ComparedRun, source: ComparedRun, replacements: Replacement[], ignore: string[], stack: boolean,
 ): string[] {
   const lines: string[] = [];
   const what: string[] = [];
@@ -107,15 +152,21 @@ export function compareRuns(
     lines.push(`  exit code: source ${exitOf(source)}, executable ${exitOf(executable)}`);
   }
   for (const stream of ["stdout", "stderr"] as const) {
-    const s = normalizeOutput(source[stream], replacements, ignore);
-    const e = normalizeOutput(executable[stream], replacements, ignore);
-    const diff = firstDifference(s, e);
-    if (!diff) continue;
-    what.push(`${stream} (line ${diff.line})`);
+    const a = normalizeLines(source[stream], replacements, ignore, stack);
+    const b = normalizeLines(executable[stream], replacements, ignore, stack);
+    const i = a.findIndex((line, k) => b[k]?.text !== line.text);
+    const at = i >= 0 ? i : a.length < b.length ? a.length : -1;
+    if (at < 0) continue;
+    // Shown as printed; the line numbers are the printed ones (they differ when "stack" dropped lines).
+    const s = a[at];
+    const e = b[at];
+    const number = e?.number ?? s?.number ?? at + 1;
+    const where = s && e && s.number !== e.number ? `line ${e.number} (line ${s.number} of the source)` : `line ${number}`;
+    what.push(`${stream} (${where})`);
     lines.push(
-      `  ${stream} differs at line ${diff.line}:`,
-      `    - source:     ${show(diff.source, s)}`,
-      `    + executable: ${show(diff.executable, e)}`,
+      `  ${stream} differs at ${where}:`,
+      `    - source:     ${showLine(s?.raw, source[stream])}`,
+      `    + executable: ${showLine(e?.raw, executable[stream])}`,
     );
   }
   return what.length === 0 ? [] : [`differs from the source: ${what.join(", ")}`, ...lines];

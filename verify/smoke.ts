@@ -6,7 +6,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Arch, Libc, Os } from "./bun-targets.ts";
 import type { SmokeCase, Target } from "./config.ts";
-import { type RunIdentity, compareRuns, firstDifference, normalizeOutput, replacementsFor } from "./smoke-compare.ts";
+import {
+  type RunIdentity, compareRuns, firstDifference, normalizeOutput, replacementsFor, showLine, withoutSourcePreview,
+} from "./smoke-compare.ts";
 import {
   type Isolation, type RunOutput, hideProjectFrom, isolationFailed, makeWorkingFolder, removeFolder, runEnvironment, runProcess,
 } from "./smoke-process.ts";
@@ -137,7 +139,7 @@ export function judgeCase(smoke: SmokeCase, run: Omit<RunOutput, "durationMs">):
   }
   // A program that crashes but still exits with the expected code must not pass.
   if (smoke.stderr === undefined && STACK_FRAME.test(run.stderr)) {
-    problems.push(`printed a stack trace on stderr:\n${indent(lastLines(run.stderr, 8))}`);
+    problems.push(`printed a stack trace on stderr:\n${indent(firstLines(withoutSourcePreview(run.stderr), 8))}`);
   }
   return problems.length === 0 ? { ok: true, reason: "" } : { ok: false, reason: problems.join("\n") };
 }
@@ -148,6 +150,7 @@ function diffAgainstPattern(pattern: string, actual: string): string {
 }
 
 const lastLines = (text: string, n: number) => text.trimEnd().split("\n").slice(-n).join("\n");
+const firstLines = (text: string, n: number) => text.trim().split("\n").slice(0, n).join("\n");
 const indent = (text: string) => text.split("\n").map((l) => `  ${l}`).join("\n");
 
 /** How to run the source of a compare case for one target, or why it cannot run here. */
@@ -201,11 +204,10 @@ export async function runCase(target: Target, smoke: SmokeCase, executor: Execut
     if (isolationFailed(exe.hidden.run)) {
       return { ...base, status: "fail", reason: `could not start: ${exe.hidden.run.stderr.trim()}`, how: executor.note };
     }
-    const problems: string[] = [];
-    const verdict = judgeCase(smoke, exe.hidden.run);
-    if (src) problems.push(...(await compareSides(smoke, exe.hidden, src, source as Extract<SourceCommand, { kind: "run" }>)));
-    if (!verdict.ok) problems.push(verdict.reason);
-    problems.push(...(await missingFiles(smoke, exe.hidden.dir, "")));
+    const problems = src
+      ? await compareSides(smoke, exe.hidden, src, source as Extract<SourceCommand, { kind: "run" }>)
+      : await ownProblems(smoke, exe.hidden);
+    if (problems.length > 0) problems.push(...hints(exe.hidden.run, projectDir, exe.visible === undefined));
     const run = exe.hidden.run;
     const result: CaseResult = {
       ...base,
@@ -275,36 +277,81 @@ async function runSource(
   return { run, dir, identity };
 }
 
-/** The source's own verdict on the case, then exit code, output and files compared. */
+/** The case's own checks on one run: exit code, patterns, stack trace, files. */
+async function ownProblems(smoke: SmokeCase, side: SideRun): Promise<string[]> {
+  const verdict = judgeCase(smoke, side.run);
+  return [...(verdict.ok ? [] : [verdict.reason]), ...(await missingFiles(smoke, side.dir))];
+}
+
+/**
+ * A compare case: the differences from the source first (the point of the case), then what
+ * the case's own checks say about the executable. When the executable behaves exactly like
+ * the source and both fail the case, the problem is the case or the program, and it says so.
+ */
 async function compareSides(smoke: SmokeCase, exe: SideRun, src: SideRun, source: Extract<SourceCommand, { kind: "run" }>): Promise<string[]> {
-  const problems: string[] = [];
-  if (src.run.timedOut) return [`the source run (${source.shown}) timed out after ${smoke.timeoutMs} ms too: raise timeoutMs or fix the case`];
-  const own = judgeCase(smoke, src.run);
-  if (!own.ok) {
-    problems.push(`the source run (${source.shown}) fails this case too, so the case or the program is wrong, not only the executable:\n${indent(own.reason)}`);
-  }
-  const replacements = replacementsFor([exe.identity, src.identity], smoke.normalize ?? ["program", "cwd"]);
+  const where = smoke.cwd === undefined ? "in an empty working folder" : `in a copy of ${smoke.cwd}`;
+  if (src.run.timedOut) return [`the source run (${source.shown}, ${where}) timed out after ${smoke.timeoutMs} ms too: raise timeoutMs, or fix the case (does it wait for input?)`];
+  const normalize = smoke.normalize ?? ["program", "cwd", "stack"];
+  const replacements = replacementsFor([exe.identity, src.identity], normalize);
   const ignore = smoke.ignore ?? [];
-  const differences = compareRuns(exe.run, src.run, replacements, ignore);
-  if (differences.length > 0) {
-    problems.unshift([`${differences[0]!.replace("differs from the source", `differs from the source (${source.shown})`)}`, ...differences.slice(1)].join("\n"));
-  }
-  const missing = await missingFiles(smoke, src.dir, "the source run did not create it either");
-  problems.push(...missing);
+  const differences = compareRuns(exe.run, src.run, replacements, ignore, normalize.includes("stack"));
   for (const file of smoke.files ?? []) {
-    const [a, b] = await Promise.all([readFile(path.join(src.dir, file), "utf8").catch(() => undefined), readFile(path.join(exe.dir, file), "utf8").catch(() => undefined)]);
+    const [a, b] = await Promise.all([readText(path.join(src.dir, file)), readText(path.join(exe.dir, file))]);
     if (a === undefined || b === undefined) continue;
     const diff = firstDifference(normalizeOutput(a, replacements, ignore), normalizeOutput(b, replacements, ignore));
-    if (diff) {
-      problems.push(`file ${file} differs from the source's at line ${diff.line}:\n    - source:     ${diff.source ?? "(ends before this line)"}\n    + executable: ${diff.executable ?? "(ends before this line)"}`);
-    }
+    if (!diff) continue;
+    if (differences.length === 0) differences.push("differs from the source: files");
+    differences.push(`  ${file} differs at line ${diff.line}:`, `    - source:     ${showLine(diff.source, a)}`, `    + executable: ${showLine(diff.executable, b)}`);
   }
+  const exeOwn = await ownProblems(smoke, exe);
+  const srcOwn = await ownProblems(smoke, src);
+  const problems: string[] = [];
+  if (differences.length > 0) {
+    problems.push([differences[0]!.replace("differs from the source", `differs from the source (${source.shown}, ${where})`), ...differences.slice(1)].join("\n"));
+    problems.push(...exeOwn);
+  }
+  if (srcOwn.length > 0) {
+    const why = smoke.cwd === undefined
+      ? `the program needs something in its working folder (give the case a "cwd" folder holding it), or the case expects the wrong result`
+      : "the case expects the wrong result, or the program is broken";
+    const same = differences.length === 0 ? "; the executable behaves the same" : "";
+    problems.push(`the source fails this case too (${source.shown}, ${where})${same}\n  ${why}:\n${indent(indent(srcOwn.join("\n")))}`);
+  }
+  if (differences.length === 0 && srcOwn.length === 0) problems.push(...exeOwn);
   return problems;
 }
 
-async function missingFiles(smoke: SmokeCase, dir: string, note: string): Promise<string[]> {
+const readText = (file: string) => readFile(file, "utf8").catch(() => undefined);
+
+async function missingFiles(smoke: SmokeCase, dir: string): Promise<string[]> {
   const missing = (smoke.files ?? []).filter((f) => !existsSync(path.join(dir, f)));
-  if (missing.length === 0) return [];
-  const where = note ? `the source run's working folder (${note})` : "the working folder";
-  return [`did not create ${missing.map((f) => `"${f}"`).join(", ")} in ${where}`];
+  return missing.length === 0 ? [] : [`did not create ${missing.map((f) => `"${f}"`).join(", ")} in its working folder`];
+}
+
+/** Paths a failed run's error output says could not be found (Bun's ENOENT reports). */
+export function missingPaths(stderr: string): string[] {
+  const found = new Set<string>();
+  for (const m of stderr.matchAll(/no such file or directory, \w+ '([^'\n]+)'/g)) found.add(m[1]!);
+  for (const m of stderr.matchAll(/^ *path: "([^"\n]+)",?$/gm)) found.add(m[1]!);
+  return [...found];
+}
+
+/** Why the executable could not find a file, from where the path points. */
+function hints(run: RunOutput, projectDir: string, hidden: boolean): string[] {
+  const out = new Set<string>();
+  for (const missing of missingPaths(run.stderr)) {
+    if (hidden && projectDir && missing.startsWith(projectDir + path.sep)) {
+      out.add(
+        `hint: ${missing} is inside the project folder, which smoke hides from the executable because users' machines do not have it. ` +
+          "Bun inlines __dirname and __filename as the build folder (oven-sh/bun#29066): import the file so it is embedded (import data from \"./data.json\", or with { type: \"file\" }).",
+      );
+    } else if (/^(\/\$bunfs\/root\/|B:[\\/]~BUN[\\/]root[\\/])/.test(missing)) {
+      out.add(
+        `hint: ${missing} is inside the executable (import.meta.dir, import.meta.url) but was not embedded: import the file with { type: "file" }, or pass it to the build as an extra entrypoint.`,
+      );
+    } else if (!path.isAbsolute(missing)) {
+      out.add(`hint: ${missing} was read relative to the working folder: embed it with an import, or give the case a "cwd" folder holding it.`);
+    }
+  }
+  return [...out];
 }
