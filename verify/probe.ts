@@ -96,7 +96,8 @@ export async function probeSourceCases(
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const VERSION = /\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?/g;
+// x.y.z, not the start of a longer dotted number (an address such as 10.0.0.1).
+const VERSION = /\d+\.\d+\.\d+(?![.\d])(?:[-+][0-9A-Za-z.+-]*)?/;
 
 /**
  * An anchored pattern for one observed line: the text regex-escaped, except what differs
@@ -119,7 +120,7 @@ export function linePattern(line: string, own: string[]): string {
       }
     }
     const version = new RegExp(`^${VERSION.source}`).exec(rest);
-    // Not inside a longer number (an address such as 10.0.0.1).
+    // Not the end of a longer dotted number either.
     if (version && !/[\d.]$/.test(text.slice(0, text.length - rest.length))) {
       pattern += "\\d+\\.\\d+\\.\\d+\\S*";
       rest = rest.slice(version[0].length);
