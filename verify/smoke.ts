@@ -201,14 +201,14 @@ export async function runCase(target: Target, smoke: SmokeCase, executor: Execut
       runExecutable(target, smoke, executor, context, copyFrom, cleanup),
       source ? runSource(target, smoke, source, copyFrom, cleanup) : undefined,
     ]);
-    if (isolationFailed(exe.hidden.run)) {
-      return { ...base, status: "fail", reason: `could not start: ${exe.hidden.run.stderr.trim()}`, how: executor.note };
+    if (isolationFailed(exe.side.run)) {
+      return { ...base, status: "fail", reason: `could not start: ${exe.side.run.stderr.trim()}`, how: executor.note };
     }
     const problems = src
-      ? await compareSides(smoke, exe.hidden, src, source as Extract<SourceCommand, { kind: "run" }>)
-      : await ownProblems(smoke, exe.hidden);
-    if (problems.length > 0) problems.push(...hints(exe.hidden.run, projectDir, exe.visible === undefined));
-    const run = exe.hidden.run;
+      ? await compareSides(smoke, exe.side, src, source as Extract<SourceCommand, { kind: "run" }>)
+      : await ownProblems(smoke, exe.side);
+    if (problems.length > 0) problems.push(...hints(exe.side.run, projectDir, exe.visible === undefined));
+    const run = exe.side.run;
     const result: CaseResult = {
       ...base,
       status: problems.length === 0 ? "pass" : "fail",
@@ -238,25 +238,25 @@ export async function runCase(target: Target, smoke: SmokeCase, executor: Execut
 async function runExecutable(
   target: Target, smoke: SmokeCase, executor: Extract<Executor, { command: string[] }>, context: RunContext | undefined,
   copyFrom: string | undefined, cleanup: string[],
-): Promise<{ hidden: SideRun; visible?: string }> {
+): Promise<{ side: SideRun; visible?: string }> {
   const dir = await makeWorkingFolder(`bun-parity-smoke-${target.id}-`, copyFrom);
   cleanup.push(dir);
   const file = executor.command.at(-1)!;
   const prefix = executor.command.slice(0, -1);
   const isolation: Isolation = context?.isolation ?? { kind: "visible", why: "no project folder was given" };
-  const hidden = await hideProjectFrom(isolation, context?.projectDir ?? "", prefix, file, smoke.args, dir);
-  if (hidden.mountDir) cleanup.push(hidden.mountDir);
-  const run = await runProcess({ command: hidden.command, cwd: dir, env: runEnvironment(dir, smoke.env), stdin: smoke.stdin, timeoutMs: smoke.timeoutMs });
+  const launch = await hideProjectFrom(isolation, context?.projectDir ?? "", prefix, file, smoke.args, dir);
+  if (launch.mountDir) cleanup.push(launch.mountDir);
+  const run = await runProcess({ command: launch.command, cwd: dir, env: runEnvironment(dir, smoke.env), stdin: smoke.stdin, timeoutMs: smoke.timeoutMs });
   const embedded = context?.embeddedName ?? path.basename(file);
   const identity: RunIdentity = {
     // Bun names the entry module /$bunfs/root/<outfile basename> (B:/~BUN/root/ on Windows).
     programPaths: [`/$bunfs/root/${embedded}`, `B:/~BUN/root/${embedded}`, `B:\\~BUN\\root\\${embedded}`],
-    execPaths: [hidden.execPath, file],
+    execPaths: [launch.execPath, file],
     programNames: [embedded, embedded.replace(/\.exe$/, ""), path.basename(file), path.basename(file).replace(/\.exe$/, "")],
     cwd: dir,
   };
-  const out: { hidden: SideRun; visible?: string } = { hidden: { run, dir, identity } };
-  if (hidden.visible !== undefined) out.visible = hidden.visible;
+  const out: { side: SideRun; visible?: string } = { side: { run, dir, identity } };
+  if (launch.visible !== undefined) out.visible = launch.visible;
   return out;
 }
 

@@ -108,8 +108,9 @@ export async function smokeDist(distDir: string, config: Config, targets: Target
     ),
   );
   const results = perTarget.flat();
-  for (const name of exitCodeOnlyCases(results)) logEvent("warn", "smoke.exit-code-only", { case: name, message: exitCodeOnlyWarning(name) }, { annotate: false });
-  recordResult("smoke", { host: `${host.os}-${host.arch}`, distDir, results: results.map(withoutOutput) });
+  const warnings = smokeWarnings(results);
+  for (const message of warnings) logEvent("warn", "smoke.warning", { message }, { title: "bun-parity smoke" });
+  recordResult("smoke", { host: `${host.os}-${host.arch}`, distDir, results: results.map(withoutOutput), warnings });
   return results;
 }
 
