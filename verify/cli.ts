@@ -217,14 +217,23 @@ The identifier defaults to the old signature's identifier.`,
   smoke: {
     summary: "Run the smoke cases on every artifact this host can execute",
     usage: "smoke [--target id ...] [--dist dir] [--require-all] [--json] [--config file]",
-    details: `Each case from targets.json runs in a fresh temporary folder with its timeout; exit code and
-stdout/stderr patterns are checked, and a stack trace on stderr fails a case that does not
-expect stderr output. Duration and peak memory are recorded. The host's own target runs
-natively; other Linux architectures run under qemu-user with the target's sysroot
-(qemu-aarch64-static -L /usr/aarch64-linux-gnu; Debian packages qemu-user-static and
-libc6-arm64-cross); musl targets run when the musl loader is installed; Apple silicon runs
-darwin-x64 under Rosetta. Everything else is reported "not run here: needs <runner label>",
-never as a pass; --require-all turns "not run" into a failure (for per-OS CI jobs).`,
+    details: `Each case from targets.json runs in a fresh temporary folder (a copy of its "cwd" folder, if
+any) with its timeout, its "stdin" text (else a closed stdin) and only PATH from your environment;
+exit code, stdout/stderr patterns and the "files" it must leave are checked, and a stack trace on
+stderr fails a case that does not expect stderr output. On Linux the project folder is hidden from
+the executable (a private mount namespace), as it is absent on users' machines: reads through
+__dirname fail here too. A "compare": "source" case also runs \`bun <flags> <absolute entry>\` (the
+compiler Bun; other targets on their pinned runtime through the same emulator) in its own temporary
+folder, and exit code, stdout and stderr must be the same after replacing each run's own paths,
+names and folder and Bun's error source lines ("normalize", "ignore"); a mismatch shows the exit
+codes and the first differing line of each stream. A case that checks only an exit code passes
+with a warning: an executable that prints nothing would pass it. Duration and peak memory are
+recorded. The host's own target runs natively; other Linux architectures run under qemu-user with
+the target's sysroot (qemu-aarch64-static -L /usr/aarch64-linux-gnu; Debian packages
+qemu-user-static and libc6-arm64-cross); musl targets run when the musl loader is installed; Apple
+silicon runs darwin-x64 under Rosetta. Everything else, source side included, is reported "not run
+here: needs <runner label>", never as a pass; --require-all turns "not run" into a failure (for
+per-OS CI jobs). Fields: docs/targets.md; details: docs/validate.md.`,
     options: { ...config, ...json, ...targetFlag, dist: { type: "string" }, "require-all": { type: "boolean" } },
     run: async (io, v) => (await import("./commands/smoke.ts")).runSmokeCommand(io, v),
   },

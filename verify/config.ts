@@ -99,7 +99,21 @@ export interface SmokeCase {
   env: Record<string, string>;
   timeoutMs: number;
   targets?: string[];
+  /** Also run `bun <entrypoint>` the same way; exit code, stdout and stderr must be equal. */
+  compare?: "source";
+  /** compare cases: what is replaced in both outputs before comparing (default: all). */
+  normalize?: SmokeNormalization[];
+  /** compare cases: regular expressions blanked in both outputs before comparing. */
+  ignore?: string[];
+  /** Text fed to standard input; without it stdin is closed. */
+  stdin?: string;
+  /** Project folder (relative to projectDir, forward slashes) copied to be the working folder. */
+  cwd?: string;
+  /** Paths relative to the working folder that must exist after the run. */
+  files?: string[];
 }
+
+export type SmokeNormalization = "program" | "cwd" | "stack";
 
 export interface Config {
   /** Absolute path of targets.json. */
@@ -363,6 +377,7 @@ export function parseConfig(text: string, file: string, options: ParseOptions): 
     if (c.stdout !== undefined) smokeCase.stdout = c.stdout;
     if (c.stderr !== undefined) smokeCase.stderr = c.stderr;
     if (c.targets !== undefined) smokeCase.targets = c.targets;
+    Object.assign(smokeCase, smokeRunFields(c, i, file, at));
     return smokeCase;
   });
 
@@ -494,10 +509,83 @@ interface RawConfig {
   };
   targets: { id: string; os: Os; arch: Arch; libc?: Libc; bunTarget?: string; runner?: string; maxBytes?: number }[];
   archives?: { files?: string[]; windowsZip?: boolean; outDir?: string };
-  smoke?: {
-    name: string; args: string[]; exitCode?: number; stdout?: string; stderr?: string;
-    env?: Record<string, string>; timeoutMs?: number; targets?: string[];
-  }[];
+  smoke?: RawSmokeCase[];
+}
+
+interface RawSmokeCase {
+  name: string; args: string[]; exitCode?: number; stdout?: string; stderr?: string;
+  env?: Record<string, string>; timeoutMs?: number; targets?: string[];
+  compare?: "source"; normalize?: SmokeNormalization[]; ignore?: string[]; stdin?: string; cwd?: string; files?: string[];
+}
+
+/** An absolute path on any OS (a smoke case may be written on Windows and run on Linux). */
+const isOutside = (p: string) => path.isAbsolute(p) || path.posix.isAbsolute(p.replaceAll("\\", "/")) || /^[A-Za-z]:/.test(p);
+
+/** The compare / stdin / cwd / files fields of one smoke case, checked. Pure. */
+function smokeRunFields(
+  c: RawSmokeCase, i: number, file: string, at: (jsonPath: (string | number)[]) => [number, number] | [],
+): Partial<SmokeCase> {
+  const fields: Partial<SmokeCase> = {};
+  const where = `$.smoke[${i}]`;
+  if (c.compare === undefined) {
+    for (const key of ["normalize", "ignore"] as const) {
+      if (c[key] === undefined) continue;
+      throw new ConfigError(
+        file, `${where}.${key}`, `"${key}" without "compare"`, `"${key}" only in a case with "compare": "source"`,
+        `Add "compare": "source" to this case, or remove "${key}".`,
+        ...at(["smoke", i, key]),
+      );
+    }
+  } else {
+    fields.compare = c.compare;
+    fields.normalize = [...new Set<SmokeNormalization>(c.normalize ?? ["program", "cwd", "stack"])];
+    fields.ignore = c.ignore ?? [];
+  }
+  for (const [j, pattern] of (c.ignore ?? []).entries()) {
+    try {
+      new RegExp(pattern);
+    } catch (error) {
+      throw new ConfigError(
+        file, `${where}.ignore[${j}]`, (error as Error).message, "a JavaScript regular expression",
+        "Escape special characters with a double backslash in JSON, e.g. \"\\\\d+ ms\".",
+        ...at(["smoke", i, "ignore", j]),
+      );
+    }
+  }
+  if (c.stdin !== undefined) fields.stdin = c.stdin;
+  if (c.cwd !== undefined) {
+    const cwd = path.posix.normalize(c.cwd.replaceAll("\\", "/")).replace(/\/$/, "");
+    if (isOutside(c.cwd) || cwd.split("/").includes("..")) {
+      throw new ConfigError(
+        file, `${where}.cwd`, `"${c.cwd}" is outside the project`, "a folder inside the folder holding targets.json",
+        "Put the files the case needs in a folder of the project, e.g. \"test/smoke/with-config\", and name it here.",
+        ...at(["smoke", i, "cwd"]),
+      );
+    }
+    if (cwd === ".") {
+      throw new ConfigError(
+        file, `${where}.cwd`, `"${c.cwd}" is the project itself`,
+        "a folder below the project holding only what the case needs",
+        "Running in a copy of the whole project (node_modules, dist, package.json) would hide the working-folder reads smoke is there to catch: make a small folder, e.g. \"test/smoke/with-config\".",
+        ...at(["smoke", i, "cwd"]),
+      );
+    }
+    fields.cwd = cwd;
+  }
+  if (c.files !== undefined) {
+    fields.files = c.files.map((f, j) => {
+      const normalized = f.replaceAll("\\", "/");
+      if (isOutside(f) || path.posix.normalize(normalized).split("/").includes("..")) {
+        throw new ConfigError(
+          file, `${where}.files[${j}]`, `"${f}" is outside the working folder`, "a path relative to the working folder",
+          "Name the file the program writes in its working folder, e.g. \"out/report.json\".",
+          ...at(["smoke", i, "files", j]),
+        );
+      }
+      return normalized;
+    });
+  }
+  return fields;
 }
 
 function parseJson(text: string, file: string): unknown {

@@ -1,15 +1,23 @@
 // Validation of a dist folder, shared by `inspect`, `smoke` and `parity`: read each
 // artifact, inspect it against its target, and run the smoke cases this host can run.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import pLimit from "p-limit";
 import { artifactsIn } from "./artifacts.ts";
+import { runtimePackageFor } from "./bun-targets.ts";
 import type { Config, Target } from "./config.ts";
 import { readWholeFile, sha256Hex } from "./digest.ts";
 import { type Claim, type InspectFacts, claimOfTarget, inspectBytes } from "./inspect.ts";
 import { logEvent, recordResult } from "./log.ts";
-import { type CaseResult, type Host, currentHost, executorFor, runCase } from "./smoke.ts";
+import { ConfigError, UsageError } from "./errors.ts";
+import {
+  type CaseResult, type Executor, type Host, type RunContext, type SourceCommand,
+  caseChecks, currentHost, executorFor, exitCodeOnlyWarning, runCase,
+} from "./smoke.ts";
+import { probeIsolation } from "./smoke-process.ts";
+import { sourceFlags } from "./source-run.ts";
+import { type Compiler, defaultCacheDir, ensureRuntime, findCompiler, lockEntryFor, readToolchainLock } from "./toolchain.ts";
 import { currentSpan, withSpan } from "./telemetry.ts";
 
 export interface InspectItem {
@@ -66,26 +74,32 @@ async function inspectItem(item: InspectItem, cwd: string): Promise<InspectFacts
 
 /** Every smoke case for every target's artifact, each target's cases in order, targets in parallel. */
 export async function smokeDist(distDir: string, config: Config, targets: Target[], host: Host = currentHost()): Promise<CaseResult[]> {
+  missingCaseFolders(config);
   const artifacts = await artifactsIn(distDir, config, targets);
   const limit = pLimit(availableParallelism());
   const parent = currentSpan();
+  const isolation = await probeIsolation();
+  const sources = new SourceCommands(config, host);
   const perTarget = await Promise.all(
     artifacts.map((artifact) =>
       limit(async () => {
         const out: CaseResult[] = [];
-        for (const smoke of config.smoke.filter((c) => !c.targets || c.targets.includes(artifact.target.id))) {
-          const id = artifact.target.id;
+        const id = artifact.target.id;
+        const executor = executorFor(artifact.target, artifact.file, host);
+        const context: RunContext = { projectDir: config.projectDir, embeddedName: embeddedName(config, artifact.target), isolation };
+        for (const smoke of config.smoke.filter((c) => !c.targets || c.targets.includes(id))) {
+          if (smoke.compare === "source" && executor.kind !== "not-run") context.source ??= await sources.forTarget(artifact.target, executor);
           const result = await withSpan(`smoke ${id} / ${smoke.name}`, { "bun_parity.target": id, "bun_parity.smoke.case": smoke.name }, async (span) => {
             const result: CaseResult = artifact.exists
-              ? await runCase(artifact.target, smoke, executorFor(artifact.target, artifact.file, host))
-              : { target: id, case: smoke.name, status: "fail", reason: `missing: ${artifact.file} (run bun verify build)` };
-            span.setAttributes({ "bun_parity.verdict": result.status, "bun_parity.smoke.how": result.how, "bun_parity.exit_code": result.exitCode ?? undefined, "bun_parity.duration_ms": result.durationMs, "bun_parity.peak_rss_bytes": result.peakRssBytes });
+              ? await runCase(artifact.target, smoke, executor, context)
+              : { target: id, case: smoke.name, checks: caseChecks(smoke), status: "fail", reason: `missing: ${artifact.file} (run bun verify build)` };
+            span.setAttributes({ "bun_parity.verdict": result.status, "bun_parity.smoke.how": result.how, "bun_parity.smoke.checks": result.checks, "bun_parity.exit_code": result.exitCode ?? undefined, "bun_parity.duration_ms": result.durationMs, "bun_parity.peak_rss_bytes": result.peakRssBytes });
             if (result.status === "fail") span.fail(result.reason);
             if (result.status === "not-run") span.setAttributes({ "bun_parity.not_run_reason": result.reason });
             return result;
           }, parent);
           logEvent(result.status === "fail" ? "error" : "info", "smoke.case", {
-            target: id, case: smoke.name, verdict: result.status, reason: result.reason.split("\n")[0], exitCode: result.exitCode, durationMs: result.durationMs, peakRssBytes: result.peakRssBytes, message: result.reason,
+            target: id, case: smoke.name, verdict: result.status, checks: result.checks, reason: result.reason.split("\n")[0], exitCode: result.exitCode, durationMs: result.durationMs, peakRssBytes: result.peakRssBytes, message: result.reason,
           }, { annotate: false });
           out.push(result);
         }
@@ -94,6 +108,93 @@ export async function smokeDist(distDir: string, config: Config, targets: Target
     ),
   );
   const results = perTarget.flat();
-  recordResult("smoke", { host: `${host.os}-${host.arch}`, distDir, results: results.map(({ stdout: _stdout, stderr: _stderr, ...rest }) => rest) });
+  const warnings = smokeWarnings(results);
+  for (const message of warnings) logEvent("warn", "smoke.warning", { message }, { title: "bun-parity smoke" });
+  recordResult("smoke", { host: `${host.os}-${host.arch}`, distDir, results: results.map(withoutOutput), warnings });
   return results;
+}
+
+/** The case names (in order, once each) that check nothing but an exit code. */
+export function exitCodeOnlyCases(results: CaseResult[]): string[] {
+  return [...new Set(results.filter((r) => r.checks === "exit-code-only").map((r) => r.case))];
+}
+
+/**
+ * What a pass does not prove: cases that check only an exit code, and runs in which the
+ * project folder could not be hidden from the executable. Once each.
+ */
+export function smokeWarnings(results: CaseResult[]): string[] {
+  const warnings = exitCodeOnlyCases(results).map(exitCodeOnlyWarning);
+  const visible = results.find((r) => r.projectFolder?.startsWith("visible"));
+  if (visible) {
+    warnings.push(
+      `the project folder was not hidden from the executables (${visible.projectFolder!.replace(/^visible: /, "")}): ` +
+        "a program that reads files of the build tree at run time (__dirname, unbundled node_modules) passes here and fails on users' machines.",
+    );
+  }
+  return warnings;
+}
+
+/** A result without the captured output (the JSON result stays small). */
+function withoutOutput({ stdout: _stdout, stderr: _stderr, source, ...rest }: CaseResult): Omit<CaseResult, "stdout" | "stderr"> {
+  if (!source) return rest;
+  const { stdout: _s, stderr: _e, ...sourceRest } = source;
+  return { ...rest, source: sourceRest as CaseResult["source"] };
+}
+
+/** The name of the entry module inside the executable: the build's outfile basename (verify/plan.ts). */
+function embeddedName(config: Config, target: Target): string {
+  return config.name + (target.os === "windows" ? ".exe" : "");
+}
+
+/** A case's cwd folder must exist: it is copied before every run. */
+function missingCaseFolders(config: Config): void {
+  for (const [i, smoke] of config.smoke.entries()) {
+    if (smoke.cwd === undefined) continue;
+    const dir = path.join(config.projectDir, smoke.cwd);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new ConfigError(
+        config.file, `$.smoke[${i}].cwd`, `"${smoke.cwd}" is not a folder (looked for ${dir})`,
+        "a folder of the project holding what the case needs in its working folder",
+        "Create the folder, or fix the path in targets.json.",
+      );
+    }
+  }
+}
+
+/**
+ * How each target runs `bun <entry>`: the host's own target with the compiler Bun (the one
+ * the build uses), every other target with that target's pinned Bun runtime (the one its
+ * executable was built from) through the same emulator, so process.arch and friends agree.
+ */
+class SourceCommands {
+  private compiler?: Promise<Compiler>;
+  constructor(private readonly config: Config, private readonly host: Host) {}
+
+  async forTarget(target: Target, executor: Exclude<Executor, { kind: "not-run" }>): Promise<SourceCommand> {
+    const { config } = this;
+    const entry = path.join(config.projectDir, config.entrypoint);
+    const shown = `bun ${config.entrypoint}`;
+    let compiler: Compiler;
+    try {
+      compiler = await (this.compiler ??= findCompiler(config.projectDir));
+    } catch (error) {
+      return { kind: "not-run", reason: `not run here: no Bun to run the source with (${(error as Error).message})` };
+    }
+    let bun = compiler.path;
+    if (target.os !== this.host.os || target.arch !== this.host.arch) {
+      const runtime = runtimePackageFor(target, compiler.version);
+      try {
+        const locked = lockEntryFor(readToolchainLock(config.projectDir), config.projectDir, runtime);
+        bun = (await ensureRuntime(runtime, locked, defaultCacheDir(), config.projectDir)).path;
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        return { kind: "not-run", reason: `not run here: the source runs on ${runtime.name}@${runtime.version}, which is not available: ${error.message}` };
+      }
+    }
+    const isolation = await probeIsolation();
+    const wrapper = isolation.kind === "hidden" ? isolation.sourcePrefix : [];
+    const command = [...wrapper, ...executor.command.slice(0, -1), bun, ...sourceFlags(config.build), entry];
+    return { kind: "run", command, bun, entry, shown };
+  }
 }

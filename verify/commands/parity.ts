@@ -38,7 +38,11 @@ export interface ValidationSummary {
   /** Native artifacts inspected; failures name the file and its problems. */
   inspect: { checked: number; failures: { file: string; problems: string[] }[] };
   /** Smoke cases on the native artifacts this host can run. */
-  smoke: { passed: number; failed: { target: string; case: string; reason: string }[]; notRun: number };
+  smoke: {
+    passed: number; failed: { target: string; case: string; reason: string }[]; notRun: number;
+    /** What the passes do not prove (cases that check only an exit code, ...). */
+    warnings?: string[];
+  };
 }
 
 export interface ParityReport {
@@ -257,7 +261,7 @@ async function cleanRoomSide(
 
 /** Inspect and smoke-run the native artifacts: parity of broken binaries is no release. */
 async function validateNative(config: Config, targets: Target[], cwd: string): Promise<ValidationSummary> {
-  const { distItems, inspectItems, smokeDist } = await import("../validate.ts");
+  const { distItems, inspectItems, smokeDist, smokeWarnings } = await import("../validate.ts");
   const facts = await inspectItems(await distItems(config.outDir, config, targets), cwd);
   const cases = config.smoke.length > 0 ? await smokeDist(config.outDir, config, targets) : [];
   return {
@@ -266,6 +270,7 @@ async function validateNative(config: Config, targets: Target[], cwd: string): P
       passed: cases.filter((c) => c.status === "pass").length,
       failed: cases.filter((c) => c.status === "fail").map((c) => ({ target: c.target, case: c.case, reason: c.reason })),
       notRun: cases.filter((c) => c.status === "not-run").length,
+      warnings: smokeWarnings(cases),
     },
   };
 }

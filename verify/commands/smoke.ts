@@ -5,7 +5,7 @@ import { stableJson } from "../digest.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
 import { formatBytes, formatDuration, formatTable } from "../report/table.ts";
 import { type CaseResult, currentHost } from "../smoke.ts";
-import { smokeDist } from "../validate.ts";
+import { exitCodeOnlyCases, smokeDist, smokeWarnings } from "../validate.ts";
 import { type Io, loadProject } from "./context.ts";
 
 export interface SmokeFlags {
@@ -19,22 +19,26 @@ export interface SmokeFlags {
 export async function runSmokeCommand(io: Io, flags: SmokeFlags): Promise<number> {
   const { config } = await loadProject(io, flags.config);
   if (config.smoke.length === 0) {
-    throw new UsageError(`${config.file} has no smoke cases`, 'Add e.g. "smoke": [{ "name": "version", "args": ["--version"], "stdout": "\\\\d+\\\\.\\\\d+" }].');
+    throw new UsageError(`${config.file} has no smoke cases`, 'Add e.g. "smoke": [{ "name": "version", "args": ["--version"], "compare": "source" }] (see docs/targets.md).');
   }
   const distDir = flags.dist ? path.resolve(io.cwd, flags.dist) : config.outDir;
   const host = currentHost();
   const results = await smokeDist(distDir, config, selectTargets(config, flags.target), host);
 
   const failed = results.filter((r) => r.status === "fail" || (flags["require-all"] && r.status === "not-run"));
+  const warnings = smokeWarnings(results);
   if (flags.json) {
-    io.stdout.write(stableJson({ host: `${host.os}-${host.arch}`, distDir, requireAll: Boolean(flags["require-all"]), results }));
+    io.stdout.write(stableJson({ host: `${host.os}-${host.arch}`, distDir, requireAll: Boolean(flags["require-all"]), results, warnings }));
   } else {
     io.stdout.write(formatSmoke(results));
     for (const r of results.filter((r) => r.status === "fail")) io.stderr.write(`\n${r.target} / ${r.case} failed:\n${r.reason}\n`);
   }
+  for (const warning of warnings) io.stderr.write(`\nwarning: ${warning}\n`);
   const passed = results.filter((r) => r.status === "pass").length;
   const notRun = results.filter((r) => r.status === "not-run").length;
-  io.stderr.write(`\nsmoke: ${passed} passed, ${results.length - passed - notRun} failed, ${notRun} not run here\n`);
+  const exitCodeOnly = exitCodeOnlyCases(results).length;
+  const only = exitCodeOnly > 0 ? `; ${exitCodeOnly} case(s) check only an exit code` : "";
+  io.stderr.write(`\nsmoke: ${passed} passed, ${results.length - passed - notRun} failed, ${notRun} not run here${only}\n`);
   if (failed.length > 0) {
     throw new CheckFailed(
       flags["require-all"] && notRun > 0

@@ -2,10 +2,10 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/bun-parity/bun-parity/targets.schema.json","title":"bun-parity targets.json","description":"What to build with `bun build --compile`, for which targets, and how to smoke-test the result. Read by `bun verify`.","type":"object","additionalProperties":false,"required":["name","entrypoint","targets"],"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$","description":"Artifact name: executables are written as <name>-<target id>[.exe]. Letters, digits, '.', '_' and '-' only, so it cannot escape the output folder."},"version":{"type":"string","description":"Release version used in archive names. Default: the version in package.json."},"entrypoint":{"type":"string","minLength":1,"description":"The program's entry file, relative to the folder holding targets.json (e.g. src/cli.ts)."},"outDir":{"type":"string","minLength":1,"default":"dist","description":"Folder the executables, SHA256SUMS and manifest.json are written to, relative to targets.json."},"build":{"$ref":"#/definitions/build"},"targets":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/target"},"description":"One entry per executable to produce."},"smoke":{"type":"array","items":{"$ref":"#/definitions/smokeCase"},"description":"Commands run against every executable this host can execute (`bun verify smoke`)."},"archives":{"$ref":"#/definitions/archives"}},"definitions":{"build":{"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"prepare":{"type":"array","description":"Commands run once, in order, before compiling (e.g. a tsc or rollup step that writes the entrypoint). The same in the native build, the clean room and the Dagger module. A string runs in the shell; an array is an argv. node_modules/.bin comes first on PATH, build.env is set.","items":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}},{"type":"object","additionalProperties":false,"required":["run"],"properties":{"name":{"type":"string","minLength":1,"description":"Shown in the build log."},"run":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]}}}]}},"minify":{"description":"--minify (true), nothing (false), or only some of it: --minify-whitespace, --minify-syntax, --minify-identifiers.","default":true,"oneOf":[{"type":"boolean"},{"type":"object","additionalProperties":false,"properties":{"whitespace":{"type":"boolean","description":"--minify-whitespace"},"syntax":{"type":"boolean","description":"--minify-syntax"},"identifiers":{"type":"boolean","description":"--minify-identifiers"}}}]},"keepNames":{"type":"boolean","default":false,"description":"--keep-names: keep function and class names when minifying."},"sourcemap":{"description":"true (--sourcemap: embedded in the executable), false, or a kind: \"linked\", \"inline\", \"external\", \"none\" (--sourcemap=<kind>). The .map sidecar Bun may write is never put in the output folder.","default":false,"oneOf":[{"type":"boolean"},{"enum":["none","linked","inline","external"]}]},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"format":{"enum":["esm","cjs"],"description":"--format: the module format of the bundle inside the executable. Default: Bun's (esm)."},"external":{"type":"array","items":{"type":"string","minLength":1},"description":"--external: packages left out of the bundle (resolved at run time next to the executable)."},"define":{"type":"object","additionalProperties":{"oneOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["packageJson"],"properties":{"packageJson":{"type":"string","minLength":1,"description":"A field of the project's package.json (dotted path, e.g. \"version\"), read at build time and inlined as a JSON string."}}}]},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string, or {\"packageJson\": \"version\"} to inline package.json's version read at build time."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"windows":{"type":"object","additionalProperties":false,"description":"Windows executable options (--windows-*), applied to Windows targets only. Bun applies icon and the metadata fields only when compiling on a Windows host; hideConsole works from any host with Bun >= 1.4.","properties":{"hideConsole":{"type":"boolean","description":"--windows-hide-console: GUI subsystem, no console window."},"icon":{"type":"string","minLength":1,"description":"--windows-icon: path of an .ico file, relative to targets.json."},"title":{"type":"string","description":"--windows-title"},"publisher":{"type":"string","description":"--windows-publisher"},"version":{"type":"string","description":"--windows-version"},"description":{"type":"string","description":"--windows-description"},"copyright":{"type":"string","description":"--windows-copyright"}}},"additionalEntrypoints":{"type":"array","items":{"type":"string","minLength":1},"description":"More files compiled into the executable after the entrypoint (workers, files loaded by path), relative to targets.json."},"args":{"type":"array","items":{"type":"string","minLength":1},"description":"Other `bun build` flags passed as they are, after the modelled ones (e.g. \"--loader=.txt:file\", \"--conditions=bun\"). Flags bun-parity sets itself (--compile, --target, --outfile, --outdir, --metafile, --compile-executable-path) are refused."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}},"target":{"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."},"maxBytes":{"type":"integer","minimum":1,"description":"Size budget: the build fails when this target's executable is larger (bytes)."}}},"smokeCase":{"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."}}},"archives":{"type":"object","additionalProperties":false,"description":"Release archives written by `bun verify package`: <name>-<version>-<target id>.tar.gz (and .zip for Windows targets when windowsZip is set).","properties":{"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra files put next to the executable in every archive, relative to targets.json (e.g. README.md, LICENSE)."},"windowsZip":{"type":"boolean","default":false,"description":"Also write a .zip for Windows targets (what Windows users expect)."},"outDir":{"type":"string","minLength":1,"description":"Folder for the archives, relative to targets.json. Default: the output folder (outDir), so SHA256SUMS covers them."}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/bun-parity/bun-parity/targets.schema.json","title":"bun-parity targets.json","description":"What to build with `bun build --compile`, for which targets, and how to smoke-test the result. Read by `bun verify`.","type":"object","additionalProperties":false,"required":["name","entrypoint","targets"],"properties":{"$schema":{"type":"string","description":"Path or URL of this schema, for editor completion."},"name":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]*$","description":"Artifact name: executables are written as <name>-<target id>[.exe]. Letters, digits, '.', '_' and '-' only, so it cannot escape the output folder."},"version":{"type":"string","description":"Release version used in archive names. Default: the version in package.json."},"entrypoint":{"type":"string","minLength":1,"description":"The program's entry file, relative to the folder holding targets.json (e.g. src/cli.ts)."},"outDir":{"type":"string","minLength":1,"default":"dist","description":"Folder the executables, SHA256SUMS and manifest.json are written to, relative to targets.json."},"build":{"$ref":"#/definitions/build"},"targets":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/target"},"description":"One entry per executable to produce."},"smoke":{"type":"array","items":{"$ref":"#/definitions/smokeCase"},"description":"Commands run against every executable this host can execute (`bun verify smoke`)."},"archives":{"$ref":"#/definitions/archives"}},"definitions":{"build":{"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"prepare":{"type":"array","description":"Commands run once, in order, before compiling (e.g. a tsc or rollup step that writes the entrypoint). The same in the native build, the clean room and the Dagger module. A string runs in the shell; an array is an argv. node_modules/.bin comes first on PATH, build.env is set.","items":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}},{"type":"object","additionalProperties":false,"required":["run"],"properties":{"name":{"type":"string","minLength":1,"description":"Shown in the build log."},"run":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]}}}]}},"minify":{"description":"--minify (true), nothing (false), or only some of it: --minify-whitespace, --minify-syntax, --minify-identifiers.","default":true,"oneOf":[{"type":"boolean"},{"type":"object","additionalProperties":false,"properties":{"whitespace":{"type":"boolean","description":"--minify-whitespace"},"syntax":{"type":"boolean","description":"--minify-syntax"},"identifiers":{"type":"boolean","description":"--minify-identifiers"}}}]},"keepNames":{"type":"boolean","default":false,"description":"--keep-names: keep function and class names when minifying."},"sourcemap":{"description":"true (--sourcemap: embedded in the executable), false, or a kind: \"linked\", \"inline\", \"external\", \"none\" (--sourcemap=<kind>). The .map sidecar Bun may write is never put in the output folder.","default":false,"oneOf":[{"type":"boolean"},{"enum":["none","linked","inline","external"]}]},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"format":{"enum":["esm","cjs"],"description":"--format: the module format of the bundle inside the executable. Default: Bun's (esm)."},"external":{"type":"array","items":{"type":"string","minLength":1},"description":"--external: packages left out of the bundle (resolved at run time next to the executable)."},"define":{"type":"object","additionalProperties":{"oneOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["packageJson"],"properties":{"packageJson":{"type":"string","minLength":1,"description":"A field of the project's package.json (dotted path, e.g. \"version\"), read at build time and inlined as a JSON string."}}}]},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string, or {\"packageJson\": \"version\"} to inline package.json's version read at build time."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"windows":{"type":"object","additionalProperties":false,"description":"Windows executable options (--windows-*), applied to Windows targets only. Bun applies icon and the metadata fields only when compiling on a Windows host; hideConsole works from any host with Bun >= 1.4.","properties":{"hideConsole":{"type":"boolean","description":"--windows-hide-console: GUI subsystem, no console window."},"icon":{"type":"string","minLength":1,"description":"--windows-icon: path of an .ico file, relative to targets.json."},"title":{"type":"string","description":"--windows-title"},"publisher":{"type":"string","description":"--windows-publisher"},"version":{"type":"string","description":"--windows-version"},"description":{"type":"string","description":"--windows-description"},"copyright":{"type":"string","description":"--windows-copyright"}}},"additionalEntrypoints":{"type":"array","items":{"type":"string","minLength":1},"description":"More files compiled into the executable after the entrypoint (workers, files loaded by path), relative to targets.json."},"args":{"type":"array","items":{"type":"string","minLength":1},"description":"Other `bun build` flags passed as they are, after the modelled ones (e.g. \"--loader=.txt:file\", \"--conditions=bun\"). Flags bun-parity sets itself (--compile, --target, --outfile, --outdir, --metafile, --compile-executable-path) are refused."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}},"target":{"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."},"maxBytes":{"type":"integer","minimum":1,"description":"Size budget: the build fails when this target's executable is larger (bytes)."}}},"smokeCase":{"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."},"compare":{"enum":["source"],"description":"\"source\": also run the case through the pinned `bun <entrypoint>` (same args, env, stdin, working-folder contents); exit code, stdout and stderr of the executable must equal the source's."},"normalize":{"type":"array","items":{"enum":["program","cwd","stack"]},"default":["program","cwd","stack"],"description":"compare cases: what is replaced in both runs' output before comparing. \"program\": the program's own paths and names (<program>, <execPath>, <program-name>); \"cwd\": each run's working folder (<cwd>); \"stack\": the source lines and stack frames of Bun's uncaught-error report (the message stays)."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"description":"compare cases: regular expressions whose matches are replaced by <ignored> in both runs' output before comparing (timings, random ids)."},"stdin":{"type":"string","description":"Text fed to the program's standard input (default: none, stdin is closed)."},"cwd":{"type":"string","minLength":1,"description":"A folder of the project, relative to targets.json, copied to a fresh temporary folder that becomes the working folder (default: an empty temporary folder)."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Paths relative to the working folder that must exist after the run."}}},"archives":{"type":"object","additionalProperties":false,"description":"Release archives written by `bun verify package`: <name>-<version>-<target id>.tar.gz (and .zip for Windows targets when windowsZip is set).","properties":{"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra files put next to the executable in every archive, relative to targets.json (e.g. README.md, LICENSE)."},"windowsZip":{"type":"boolean","default":false,"description":"Also write a .zip for Windows targets (what Windows users expect)."},"outDir":{"type":"string","minLength":1,"description":"Folder for the archives, relative to targets.json. Default: the output folder (outDir), so SHA256SUMS covers them."}}}}};
 const schema12 = {"type":"object","additionalProperties":false,"description":"Options passed to `bun build --compile`, the same for every target.","properties":{"prepare":{"type":"array","description":"Commands run once, in order, before compiling (e.g. a tsc or rollup step that writes the entrypoint). The same in the native build, the clean room and the Dagger module. A string runs in the shell; an array is an argv. node_modules/.bin comes first on PATH, build.env is set.","items":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}},{"type":"object","additionalProperties":false,"required":["run"],"properties":{"name":{"type":"string","minLength":1,"description":"Shown in the build log."},"run":{"oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string"}}]}}}]}},"minify":{"description":"--minify (true), nothing (false), or only some of it: --minify-whitespace, --minify-syntax, --minify-identifiers.","default":true,"oneOf":[{"type":"boolean"},{"type":"object","additionalProperties":false,"properties":{"whitespace":{"type":"boolean","description":"--minify-whitespace"},"syntax":{"type":"boolean","description":"--minify-syntax"},"identifiers":{"type":"boolean","description":"--minify-identifiers"}}}]},"keepNames":{"type":"boolean","default":false,"description":"--keep-names: keep function and class names when minifying."},"sourcemap":{"description":"true (--sourcemap: embedded in the executable), false, or a kind: \"linked\", \"inline\", \"external\", \"none\" (--sourcemap=<kind>). The .map sidecar Bun may write is never put in the output folder.","default":false,"oneOf":[{"type":"boolean"},{"enum":["none","linked","inline","external"]}]},"bytecode":{"type":"boolean","default":false,"description":"--bytecode: precompile to JavaScriptCore bytecode (cross-compiling needs Bun >= 1.4.1)."},"format":{"enum":["esm","cjs"],"description":"--format: the module format of the bundle inside the executable. Default: Bun's (esm)."},"external":{"type":"array","items":{"type":"string","minLength":1},"description":"--external: packages left out of the bundle (resolved at run time next to the executable)."},"define":{"type":"object","additionalProperties":{"oneOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["packageJson"],"properties":{"packageJson":{"type":"string","minLength":1,"description":"A field of the project's package.json (dotted path, e.g. \"version\"), read at build time and inlined as a JSON string."}}}]},"description":"--define KEY=VALUE: VALUE is a JavaScript expression, e.g. \"\\\"1.2.3\\\"\" for a string, or {\"packageJson\": \"version\"} to inline package.json's version read at build time."},"env":{"type":"object","additionalProperties":{"type":"string"},"default":{"NODE_ENV":"production"},"description":"Environment variables set for the Bun compiler (pinned, not inherited). Bun inlines process.env.NODE_ENV from here."},"inlineEnv":{"type":"string","default":"disable","pattern":"^(disable|inline|[A-Za-z_][A-Za-z0-9_]*\\*)$","description":"--env: 'disable' (default), 'inline' (inline every process.env value: leaks the build machine's environment), or a prefix such as 'PUBLIC_*'."},"autoload":{"type":"object","additionalProperties":false,"description":"What the executable loads from the folder it runs in. All off by default so the program behaves the same everywhere.","properties":{"dotenv":{"type":"boolean","default":false,"description":"--compile-autoload-dotenv: load .env files at startup."},"bunfig":{"type":"boolean","default":false,"description":"--compile-autoload-bunfig: load bunfig.toml at startup."},"tsconfig":{"type":"boolean","default":false,"description":"--compile-autoload-tsconfig"},"packageJson":{"type":"boolean","default":false,"description":"--compile-autoload-package-json"}}},"execArgv":{"type":"array","items":{"type":"string"},"description":"--compile-exec-argv: runtime flags baked into the executable."},"windows":{"type":"object","additionalProperties":false,"description":"Windows executable options (--windows-*), applied to Windows targets only. Bun applies icon and the metadata fields only when compiling on a Windows host; hideConsole works from any host with Bun >= 1.4.","properties":{"hideConsole":{"type":"boolean","description":"--windows-hide-console: GUI subsystem, no console window."},"icon":{"type":"string","minLength":1,"description":"--windows-icon: path of an .ico file, relative to targets.json."},"title":{"type":"string","description":"--windows-title"},"publisher":{"type":"string","description":"--windows-publisher"},"version":{"type":"string","description":"--windows-version"},"description":{"type":"string","description":"--windows-description"},"copyright":{"type":"string","description":"--windows-copyright"}}},"additionalEntrypoints":{"type":"array","items":{"type":"string","minLength":1},"description":"More files compiled into the executable after the entrypoint (workers, files loaded by path), relative to targets.json."},"args":{"type":"array","items":{"type":"string","minLength":1},"description":"Other `bun build` flags passed as they are, after the modelled ones (e.g. \"--loader=.txt:file\", \"--conditions=bun\"). Flags bun-parity sets itself (--compile, --target, --outfile, --outdir, --metafile, --compile-executable-path) are refused."},"macosAdhocSign":{"type":"boolean","default":true,"description":"Re-sign darwin executables ad hoc when the signature Bun left is invalid (recorded in manifest.json)."}}};
 const schema13 = {"type":"object","additionalProperties":false,"required":["id","os","arch"],"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]*$","description":"Target id, used in file names and on the command line (e.g. linux-x64)."},"os":{"enum":["linux","darwin","windows"]},"arch":{"enum":["x64","arm64"]},"libc":{"enum":["glibc","musl"],"description":"Linux only. Default glibc."},"bunTarget":{"type":"string","pattern":"^bun-","description":"The --target string for Bun, e.g. bun-linux-x64-musl. Default: derived from os/arch/libc. Must agree with them."},"runner":{"type":"string","description":"GitHub Actions runner label that can execute this target (e.g. ubuntu-24.04-arm, macos-15-intel, windows-11-arm)."},"maxBytes":{"type":"integer","minimum":1,"description":"Size budget: the build fails when this target's executable is larger (bytes)."}}};
-const schema14 = {"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."}}};
+const schema14 = {"type":"object","additionalProperties":false,"required":["name","args"],"properties":{"name":{"type":"string","minLength":1},"args":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","default":0},"stdout":{"type":"string","description":"Regular expression the standard output must match."},"stderr":{"type":"string","description":"Regular expression the standard error must match."},"env":{"type":"object","additionalProperties":{"type":"string"}},"timeoutMs":{"type":"integer","minimum":1,"default":15000},"targets":{"type":"array","items":{"type":"string"},"description":"Only run this case for these target ids (default: all)."},"compare":{"enum":["source"],"description":"\"source\": also run the case through the pinned `bun <entrypoint>` (same args, env, stdin, working-folder contents); exit code, stdout and stderr of the executable must equal the source's."},"normalize":{"type":"array","items":{"enum":["program","cwd","stack"]},"default":["program","cwd","stack"],"description":"compare cases: what is replaced in both runs' output before comparing. \"program\": the program's own paths and names (<program>, <execPath>, <program-name>); \"cwd\": each run's working folder (<cwd>); \"stack\": the source lines and stack frames of Bun's uncaught-error report (the message stays)."},"ignore":{"type":"array","items":{"type":"string","minLength":1},"description":"compare cases: regular expressions whose matches are replaced by <ignored> in both runs' output before comparing (timings, random ids)."},"stdin":{"type":"string","description":"Text fed to the program's standard input (default: none, stdin is closed)."},"cwd":{"type":"string","minLength":1,"description":"A folder of the project, relative to targets.json, copied to a fresh temporary folder that becomes the working folder (default: an empty temporary folder)."},"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Paths relative to the working folder that must exist after the run."}}};
 const schema15 = {"type":"object","additionalProperties":false,"description":"Release archives written by `bun verify package`: <name>-<version>-<target id>.tar.gz (and .zip for Windows targets when windowsZip is set).","properties":{"files":{"type":"array","items":{"type":"string","minLength":1},"description":"Extra files put next to the executable in every archive, relative to targets.json (e.g. README.md, LICENSE)."},"windowsZip":{"type":"boolean","default":false,"description":"Also write a .zip for Windows targets (what Windows users expect)."},"outDir":{"type":"string","minLength":1,"description":"Folder for the archives, relative to targets.json. Default: the output folder (outDir), so SHA256SUMS covers them."}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = ((text) => [...text].length);
@@ -1475,7 +1475,7 @@ vErrors.push(err103);
 errors++;
 }
 for(const key10 in data58){
-if(!((((((((key10 === "name") || (key10 === "args")) || (key10 === "exitCode")) || (key10 === "stdout")) || (key10 === "stderr")) || (key10 === "env")) || (key10 === "timeoutMs")) || (key10 === "targets"))){
+if(!(func2.call(schema14.properties, key10))){
 const err104 = {instancePath:instancePath+"/smoke/" + i8,schemaPath:"#/definitions/smokeCase/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err104];
@@ -1656,9 +1656,9 @@ vErrors.push(err117);
 errors++;
 }
 }
-}
-else {
-const err118 = {instancePath:instancePath+"/smoke/" + i8,schemaPath:"#/definitions/smokeCase/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data58.compare !== undefined){
+if(!(data58.compare === "source")){
+const err118 = {instancePath:instancePath+"/smoke/" + i8+"/compare",schemaPath:"#/definitions/smokeCase/properties/compare/enum",keyword:"enum",params:{allowedValues: schema14.properties.compare.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1668,9 +1668,14 @@ vErrors.push(err118);
 errors++;
 }
 }
-}
-else {
-const err119 = {instancePath:instancePath+"/smoke",schemaPath:"#/properties/smoke/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data58.normalize !== undefined){
+let data71 = data58.normalize;
+if(Array.isArray(data71)){
+const len11 = data71.length;
+for(let i11=0; i11<len11; i11++){
+let data72 = data71[i11];
+if(!(((data72 === "program") || (data72 === "cwd")) || (data72 === "stack"))){
+const err119 = {instancePath:instancePath+"/smoke/" + i8+"/normalize/" + i11,schemaPath:"#/definitions/smokeCase/properties/normalize/items/enum",keyword:"enum",params:{allowedValues: schema14.properties.normalize.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1680,12 +1685,9 @@ vErrors.push(err119);
 errors++;
 }
 }
-if(data.archives !== undefined){
-let data70 = data.archives;
-if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
-for(const key12 in data70){
-if(!(((key12 === "files") || (key12 === "windowsZip")) || (key12 === "outDir"))){
-const err120 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+else {
+const err120 = {instancePath:instancePath+"/smoke/" + i8+"/normalize",schemaPath:"#/definitions/smokeCase/properties/normalize/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1695,15 +1697,15 @@ vErrors.push(err120);
 errors++;
 }
 }
-if(data70.files !== undefined){
-let data71 = data70.files;
-if(Array.isArray(data71)){
-const len11 = data71.length;
-for(let i11=0; i11<len11; i11++){
-let data72 = data71[i11];
-if(typeof data72 === "string"){
-if(func3(data72) < 1){
-const err121 = {instancePath:instancePath+"/archives/files/" + i11,schemaPath:"#/definitions/archives/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data58.ignore !== undefined){
+let data73 = data58.ignore;
+if(Array.isArray(data73)){
+const len12 = data73.length;
+for(let i12=0; i12<len12; i12++){
+let data74 = data73[i12];
+if(typeof data74 === "string"){
+if(func3(data74) < 1){
+const err121 = {instancePath:instancePath+"/smoke/" + i8+"/ignore/" + i12,schemaPath:"#/definitions/smokeCase/properties/ignore/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1714,7 +1716,7 @@ errors++;
 }
 }
 else {
-const err122 = {instancePath:instancePath+"/archives/files/" + i11,schemaPath:"#/definitions/archives/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err122 = {instancePath:instancePath+"/smoke/" + i8+"/ignore/" + i12,schemaPath:"#/definitions/smokeCase/properties/ignore/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1726,7 +1728,7 @@ errors++;
 }
 }
 else {
-const err123 = {instancePath:instancePath+"/archives/files",schemaPath:"#/definitions/archives/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err123 = {instancePath:instancePath+"/smoke/" + i8+"/ignore",schemaPath:"#/definitions/smokeCase/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1736,9 +1738,9 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data70.windowsZip !== undefined){
-if(typeof data70.windowsZip !== "boolean"){
-const err124 = {instancePath:instancePath+"/archives/windowsZip",schemaPath:"#/definitions/archives/properties/windowsZip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data58.stdin !== undefined){
+if(typeof data58.stdin !== "string"){
+const err124 = {instancePath:instancePath+"/smoke/" + i8+"/stdin",schemaPath:"#/definitions/smokeCase/properties/stdin/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1748,11 +1750,11 @@ vErrors.push(err124);
 errors++;
 }
 }
-if(data70.outDir !== undefined){
-let data74 = data70.outDir;
-if(typeof data74 === "string"){
-if(func3(data74) < 1){
-const err125 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data58.cwd !== undefined){
+let data76 = data58.cwd;
+if(typeof data76 === "string"){
+if(func3(data76) < 1){
+const err125 = {instancePath:instancePath+"/smoke/" + i8+"/cwd",schemaPath:"#/definitions/smokeCase/properties/cwd/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1763,7 +1765,7 @@ errors++;
 }
 }
 else {
-const err126 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err126 = {instancePath:instancePath+"/smoke/" + i8+"/cwd",schemaPath:"#/definitions/smokeCase/properties/cwd/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1773,9 +1775,15 @@ vErrors.push(err126);
 errors++;
 }
 }
-}
-else {
-const err127 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data58.files !== undefined){
+let data77 = data58.files;
+if(Array.isArray(data77)){
+const len13 = data77.length;
+for(let i13=0; i13<len13; i13++){
+let data78 = data77[i13];
+if(typeof data78 === "string"){
+if(func3(data78) < 1){
+const err127 = {instancePath:instancePath+"/smoke/" + i8+"/files/" + i13,schemaPath:"#/definitions/smokeCase/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1785,14 +1793,166 @@ vErrors.push(err127);
 errors++;
 }
 }
-}
 else {
-const err128 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err128 = {instancePath:instancePath+"/smoke/" + i8+"/files/" + i13,schemaPath:"#/definitions/smokeCase/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err128];
 }
 else {
 vErrors.push(err128);
+}
+errors++;
+}
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/smoke/" + i8+"/files",schemaPath:"#/definitions/smokeCase/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+}
+else {
+const err130 = {instancePath:instancePath+"/smoke/" + i8,schemaPath:"#/definitions/smokeCase/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+}
+}
+else {
+const err131 = {instancePath:instancePath+"/smoke",schemaPath:"#/properties/smoke/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+}
+if(data.archives !== undefined){
+let data79 = data.archives;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+for(const key12 in data79){
+if(!(((key12 === "files") || (key12 === "windowsZip")) || (key12 === "outDir"))){
+const err132 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+if(data79.files !== undefined){
+let data80 = data79.files;
+if(Array.isArray(data80)){
+const len14 = data80.length;
+for(let i14=0; i14<len14; i14++){
+let data81 = data80[i14];
+if(typeof data81 === "string"){
+if(func3(data81) < 1){
+const err133 = {instancePath:instancePath+"/archives/files/" + i14,schemaPath:"#/definitions/archives/properties/files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+else {
+const err134 = {instancePath:instancePath+"/archives/files/" + i14,schemaPath:"#/definitions/archives/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/archives/files",schemaPath:"#/definitions/archives/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+}
+if(data79.windowsZip !== undefined){
+if(typeof data79.windowsZip !== "boolean"){
+const err136 = {instancePath:instancePath+"/archives/windowsZip",schemaPath:"#/definitions/archives/properties/windowsZip/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+}
+if(data79.outDir !== undefined){
+let data83 = data79.outDir;
+if(typeof data83 === "string"){
+if(func3(data83) < 1){
+const err137 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+else {
+const err138 = {instancePath:instancePath+"/archives/outDir",schemaPath:"#/definitions/archives/properties/outDir/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+}
+}
+else {
+const err139 = {instancePath:instancePath+"/archives",schemaPath:"#/definitions/archives/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+}
+else {
+const err140 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
 }
 errors++;
 }

@@ -40,6 +40,7 @@ function validationText(report: ParityReport): string {
   let out = `\nnative artifacts: inspect ${inspect.checked - inspect.failures.length}/${inspect.checked} ok; smoke ${smoke.passed} passed, ${smoke.failed.length} failed, ${smoke.notRun} not run here\n`;
   for (const f of inspect.failures) out += `  inspect FAIL ${f.file}: ${f.problems.join("; ")}\n`;
   for (const f of smoke.failed) out += `  smoke FAIL ${f.target} / ${f.case}: ${f.reason.split("\n")[0]}\n`;
+  for (const w of smoke.warnings ?? []) out += `  smoke WARNING: ${w}\n`;
   return out;
 }
 
@@ -61,6 +62,7 @@ export function parityMarkdown(report: ParityReport): string {
   md += `\nNative artifacts: inspect ${inspect.checked - inspect.failures.length}/${inspect.checked} ok; smoke ${smoke.passed} passed, ${smoke.failed.length} failed, ${smoke.notRun} not run on this host.\n`;
   for (const f of inspect.failures) md += `- ❌ inspect \`${f.file}\`: ${cell(f.problems.join("; "))}\n`;
   for (const f of smoke.failed) md += `- ❌ smoke ${f.target} / ${cell(f.case)}: ${cell(f.reason.split("\n")[0]!)}\n`;
+  for (const w of smoke.warnings ?? []) md += `- ⚠️ smoke: ${cell(w)}\n`;
   if (r.cleanRoom) {
     md += `\n<details><summary>Clean-room variations (reprotest names)</summary>\n\n| variation | what | native | clean room |\n|---|---|---|---|\n`;
     for (const v of r.cleanRoom.variations) md += `| ${v.reprotest} | ${cell(v.what)} | ${cell(v.native)} | ${cell(v.cleanRoom)} |\n`;
