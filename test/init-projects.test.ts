@@ -58,6 +58,14 @@ async function parityPasses(dir: string, ids: string[]): Promise<void> {
   expect(report.rows.map((r) => [r.target, r.verdict])).toEqual(ids.map((id) => [id, "identical"]));
 }
 
+/** `bun verify smoke`: the cases init wrote (all compare with the source) pass on these targets. */
+async function smokePasses(dir: string, ids: string[], cases: string[]): Promise<void> {
+  const smoke = await execa("npx", ["bun", "verify", "smoke", "--json", ...ids.flatMap((id) => ["--target", id])], { cwd: dir, env, reject: false });
+  expect(smoke.exitCode, String(smoke.stderr).slice(-3000)).toBe(0);
+  const results = (JSON.parse(String(smoke.stdout)) as { results: { target: string; case: string; status: string; checks: string }[] }).results;
+  expect(results.map((r) => [r.target, r.case, r.status, r.checks])).toEqual(ids.flatMap((id) => cases.map((c) => [id, c, "pass", "compare-source"])));
+}
+
 /** The executable and `bun <entry>` (with the same defines) print the same for these arguments. */
 async function behavesLikeSource(dir: string, executable: string, entry: string, argsList: string[][], defines: string[] = []) {
   const bun = path.join(dir, "node_modules", ".bin", "bun");
@@ -89,6 +97,7 @@ describe("a TypeScript build script with a version define (scripts/build.ts)", (
   it("just build-all right after init, parity against the clean room, and the version baked in", async () => {
     await run(dir, just(dir), ["build-all"]);
     await parityPasses(dir, ["linux-x64", "linux-arm64", "windows-x64"]);
+    await smokePasses(dir, ["linux-x64"], ["version", "help", "no arguments"]);
     await behavesLikeSource(dir, exe(dir, "dist", "verstamp"), "src/cli.ts", [["--version"], []], ['__APP_VERSION__="3.2.1"']);
     expect((await execa(exe(dir, "dist", "verstamp"), ["--version"])).stdout).toBe("verstamp 3.2.1");
   });
@@ -110,6 +119,7 @@ describe("Bun.build({ compile, define }) with a launcher bin", () => {
     await installAndCommit(dir);
     await run(dir, just(dir), ["build-all"]);
     await parityPasses(dir, ["linux-x64", "darwin-arm64"]);
+    await smokePasses(dir, ["linux-x64"], ["version", "help", "no arguments"]);
     expect((await execa(exe(dir, "dist", "apibuild"), ["--version"])).stdout).toBe("apibuild 0.9.0 (stable)");
   });
 });
@@ -129,6 +139,7 @@ describe("a tsc pre-step whose output is the entry", () => {
     const build = await run(dir, just(dir), ["build-all"]);
     expect(build).toContain("prepare 1/1: tsc -p tsconfig.json");
     await parityPasses(dir, ["linux-x64", "linux-arm64"]);
+    await smokePasses(dir, ["linux-x64"], ["version", "help", "no arguments"]);
     expect((await execa(exe(dir, "dist-bin", "tscstep"), ["you"])).stdout).toBe("tscstep: hello, you");
   });
 });
@@ -145,6 +156,7 @@ describe("a project with its own Justfile", () => {
     expect(await run(dir, just(dir), ["--summary"])).toContain("build-all");
     await run(dir, just(dir), ["build-all"]);
     await parityPasses(dir, ["linux-x64", "darwin-arm64"]);
+    await smokePasses(dir, ["linux-x64"], ["version", "help", "no arguments"]);
     await behavesLikeSource(dir, exe(dir, "dist", "capjust"), "src/main.ts", [["--version"], []]);
   });
 });
@@ -158,6 +170,7 @@ describe("an extensionless bin launcher", () => {
     await installAndCommit(dir);
     await run(dir, just(dir), ["build-all"]);
     await parityPasses(dir, ["linux-x64", "linux-arm64"]);
+    await smokePasses(dir, ["linux-x64", "linux-arm64"], ["version", "help", "no arguments"]);
     await behavesLikeSource(dir, exe(dir, "dist", "shimtool"), "index.ts", [["--version"], ["friend"]]);
   });
 
@@ -181,19 +194,22 @@ describe("a project pinned to Bun 1.3.x by .bun-version", () => {
     expect(JSON.parse(readFileSync(path.join(dir, "bun-runtimes.lock.json"), "utf8")).bun).toBe("1.3.14");
     await run(dir, just(dir), ["build-all"]);
     await parityPasses(dir, ["linux-x64", "darwin-x64"]);
+    await smokePasses(dir, ["linux-x64"], ["version", "help", "no arguments"]);
     expect((await execa(exe(dir, "dist", "oldbun"), [])).stdout).toBe("oldbun on bun 1.3.14");
   });
 });
 
 describe("a CLI without --help", () => {
-  it("gets no --help smoke case, and its first parity passes", async () => {
+  it("gets smoke cases only for what worked on the source (no --help), and its first parity passes", async () => {
     const dir = await checkout("no-help");
-    await run(dir, "npx", ["bun-parity", "init", "--targets", "linux-x64,linux-arm64"]);
-    const smoke = readTargets(dir).smoke as { args: string[] }[];
-    expect(smoke.some((c) => c.args.includes("--help"))).toBe(false);
+    const out = await run(dir, "npx", ["bun-parity", "init", "--targets", "linux-x64,linux-arm64"]);
+    expect(out).toMatch(/dropped --help\s+exit code 2/);
+    const smoke = readTargets(dir).smoke as { name: string; args: string[]; compare: string }[];
+    expect(smoke.map((c) => [c.name, c.args, c.compare])).toEqual([["version", ["--version"], "source"], ["no arguments", [], "source"]]);
     await installAndCommit(dir);
     await run(dir, just(dir), ["build-all"]);
     await parityPasses(dir, ["linux-x64", "linux-arm64"]);
+    await smokePasses(dir, ["linux-x64", "linux-arm64"], ["version", "no arguments"]);
     await behavesLikeSource(dir, exe(dir, "dist", "nohelp"), "cli.ts", [["--version"], [], ["--help"]]);
   });
 });

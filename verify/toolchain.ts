@@ -219,6 +219,42 @@ async function fetchRuntime(runtime: RuntimePackage, cacheDir: string, projectDi
   }
 }
 
+/** Fetches a runtime with npm into the cache (replacing what is there) and records where it came from. */
+async function fetchIntoCache(runtime: RuntimePackage, cacheDir: string, projectDir: string): Promise<RuntimeLockEntry> {
+  const fetched = await fetchRuntime(runtime, cacheDir, projectDir);
+  const target = runtimeCachePath(cacheDir, runtime);
+  await mkdir(path.dirname(target), { recursive: true });
+  await rename(fetched.path, target);
+  await rm(fetched.workDir, { recursive: true, force: true });
+  await writeStampBeside(target, fetched.sha256);
+  const entry: RuntimeLockEntry = { version: runtime.version, integrity: fetched.integrity, entry: runtime.entry, sha256: fetched.sha256, bytes: fetched.bytes };
+  await writeFileAtomic(`${target}.origin.json`, stableJson(entry));
+  return entry;
+}
+
+/**
+ * A Bun of some version that runs on this machine, without the project having installed it:
+ * the project's node_modules/bun when it is that version, else the host's runtime package of
+ * that version (the runtime is the whole Bun CLI), from the cache or fetched when allowed.
+ */
+export async function bunForHost(version: string, cacheDir: string, projectDir: string, allowFetch: boolean): Promise<string | undefined> {
+  const pkg = path.join(projectDir, "node_modules", "bun");
+  try {
+    if ((JSON.parse(readFileSync(path.join(pkg, "package.json"), "utf8")) as { version?: string }).version === version) return path.join(pkg, "bin", "bun.exe");
+  } catch {
+    // not installed
+  }
+  const os = process.platform === "win32" ? "windows" : process.platform;
+  const arch = process.arch;
+  if ((os !== "linux" && os !== "darwin" && os !== "windows") || (arch !== "x64" && arch !== "arm64")) return undefined;
+  const libc = os === "linux" && !existsSync(arch === "arm64" ? "/lib/ld-linux-aarch64.so.1" : "/lib64/ld-linux-x86-64.so.2") ? "musl" : "glibc";
+  const runtime = runtimePackageFor({ os, arch, libc }, version);
+  if (fetchedBefore(runtime, cacheDir)) return runtimeCachePath(cacheDir, runtime);
+  if (!allowFetch) return undefined;
+  await fetchIntoCache(runtime, cacheDir, projectDir);
+  return runtimeCachePath(cacheDir, runtime);
+}
+
 /**
  * The lock entry of a runtime fetched into the cache earlier (npm integrity recorded beside it),
  * when the file is still the one that was fetched; else undefined.
@@ -264,21 +300,8 @@ export async function updateToolchainLock(
       continue;
     }
     log(`fetching ${runtime.name}@${runtime.version}`);
-    const fetched = await fetchRuntime(runtime, cacheDir, config.projectDir);
-    const target = runtimeCachePath(cacheDir, runtime);
-    await mkdir(path.dirname(target), { recursive: true });
-    await rename(fetched.path, target);
-    await rm(fetched.workDir, { recursive: true, force: true });
-    await writeStampBeside(target, fetched.sha256);
-    lock.runtimes[runtime.name] = {
-      version: runtime.version,
-      integrity: fetched.integrity,
-      entry: runtime.entry,
-      sha256: fetched.sha256,
-      bytes: fetched.bytes,
-    };
-    await writeFileAtomic(`${target}.origin.json`, stableJson(lock.runtimes[runtime.name]));
-    log(`  sha256:${fetched.sha256}  ${fetched.bytes} bytes`);
+    lock.runtimes[runtime.name] = await fetchIntoCache(runtime, cacheDir, config.projectDir);
+    log(`  sha256:${lock.runtimes[runtime.name]!.sha256}  ${lock.runtimes[runtime.name]!.bytes} bytes`);
   }
   await writeFileAtomic(lockPath(config.projectDir), stableJson(lock));
   return lock;

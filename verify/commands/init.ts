@@ -11,7 +11,10 @@ import { stableJson, writeFileAtomic } from "../digest.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { type BuildImport, type BunVersionChoice, type ImportNote, type ImportReader, bunVersionClaims, chooseBunVersion, importBuild } from "../import/index.ts";
 import { type FileAction, type InitDecisions, planInit } from "../init.ts";
-import { type ToolchainLock, defaultCacheDir, readToolchainLock, runtimesFor, updateToolchainLock } from "../toolchain.ts";
+import { buildPlan } from "../plan.ts";
+import { runPrepareSteps } from "../prepare.ts";
+import { type ProbeResult, type SmokeCaseJson, probeSourceCases } from "../probe.ts";
+import { type ToolchainLock, bunForHost, defaultCacheDir, readToolchainLock, runtimesFor, updateToolchainLock } from "../toolchain.ts";
 import { PINNED_VERSIONS, TOOL_VERSION } from "../version.ts";
 import type { Io } from "./context.ts";
 
@@ -88,20 +91,38 @@ export async function runInit(io: Io, flags: InitFlags): Promise<number> {
   if (flags.force) options.force = true;
   // The workflow is generated from the targets.json init writes, like `bun verify ci --write`.
   options.workflow = (targetsJson) => starterWorkflow(parseInitConfig(targetsJson, root, bunVersion), { daggerVersion: PINNED_VERSIONS.daggerEngine });
-  const { actions, decisions } = planInit({ files, exists: (rel) => existsSync(path.join(root, rel)) }, options);
-  const targetsAction = actions.find((a) => a.file === "targets.json")!;
-  const targetsText = targetsAction.content ?? files.get("targets.json")!;
-  const config = parseInitConfig(targetsText, root, bunVersion);
+  const snapshot = { files, exists: (rel: string) => existsSync(path.join(root, rel)) };
+  // Compare with the smoke cases already there, so a second run changes nothing.
+  const existingSmoke = existingSmokeCases(files.get("targets.json"));
+  if (existingSmoke) options.smoke = existingSmoke;
+  const first = planInit(snapshot, options);
+  const firstTargets = first.actions.find((a) => a.file === "targets.json")!;
+  const config = parseInitConfig(firstTargets.content ?? files.get("targets.json")!, root, bunVersion);
 
   const dryRun = Boolean(flags["dry-run"]);
-  const report: InitReport = { dryRun, decisions, bun, bunVersion, imported, actions, targetsJson: targetsText };
+  const cacheDir = defaultCacheDir(io.env);
+  let lock: LockOutcome | undefined;
+  if (!dryRun && !flags["no-pin"]) lock = await pinToolchain(config, bunVersion, io, log);
+  // Smoke cases init saw pass on the source, with the Bun the project builds with.
+  let probe: ProbeOutcome = { skipped: "--no-probe" };
+  if (firstTargets.kind === "kept" || firstTargets.kind === "unchanged") {
+    probe = { skipped: `targets.json is ${firstTargets.kind === "kept" ? "kept" : "already there"} with its smoke cases` };
+  } else if (!flags["no-probe"]) {
+    probe = await probeEntry(config, bunVersion, cacheDir, io, log, dryRun);
+  }
+  if ("cases" in probe) options.smoke = probe.cases;
+  const { actions, decisions } = "cases" in probe ? planInit(snapshot, options) : first;
+  const targetsAction = actions.find((a) => a.file === "targets.json")!;
+  const targetsText = targetsAction.content ?? files.get("targets.json")!;
+
+  const report: InitReport = { dryRun, decisions, bun, bunVersion, imported, actions, targetsJson: targetsText, probe };
+  if (lock) report.lock = lock;
   if (!dryRun) {
     for (const action of actions.filter((a) => a.kind === "create" || a.kind === "update")) {
       const abs = path.join(root, action.file);
       await mkdir(path.dirname(abs), { recursive: true });
       await writeFileAtomic(abs, action.content!);
     }
-    if (!flags["no-pin"]) report.lock = await pinToolchain(config, bunVersion, io, log);
   }
   if (flags.json) {
     io.stdout.write(stableJson({ ...report, actions: actions.map(({ content: _content, ...rest }) => rest) }));
@@ -109,6 +130,16 @@ export async function runInit(io: Io, flags: InitFlags): Promise<number> {
   }
   io.stdout.write(formatInit(report));
   return report.lock && "error" in report.lock ? 1 : 0;
+}
+
+function existingSmokeCases(text: string | undefined): unknown[] | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const smoke = (JSON.parse(text) as { smoke?: unknown }).smoke;
+    return Array.isArray(smoke) ? smoke : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The targets.json init wrote, parsed; a problem here is the project's Bun not supporting a target. */
@@ -136,6 +167,32 @@ async function projectBun(reader: ImportReader, io: Io): Promise<BunVersionChoic
     }
   }
   return chooseBunVersion(claims, published);
+}
+
+type ProbeOutcome = { cases: SmokeCaseJson[]; tried: ProbeResult[]; bun: string } | { skipped: string };
+
+/**
+ * Runs the source with --version, --help and no arguments (verify/probe.ts). The entry may be a
+ * build.prepare output: then the steps run first, as the build would run them.
+ */
+async function probeEntry(config: Config, bunVersion: string, cacheDir: string, io: Io, log: (line: string) => void, dryRun: boolean): Promise<ProbeOutcome> {
+  const bun = await bunForHost(bunVersion, cacheDir, config.projectDir, !dryRun).catch(() => undefined);
+  if (!bun) return { skipped: dryRun ? `no Bun ${bunVersion} at hand and --dry-run fetches nothing` : `no Bun ${bunVersion} runs on this machine` };
+  const entry = path.join(config.projectDir, config.entrypoint);
+  if (!existsSync(entry)) {
+    if (config.build.prepare.length === 0) return { skipped: `${config.entrypoint} does not exist` };
+    if (dryRun) return { skipped: `${config.entrypoint} is written by build.prepare, which --dry-run does not run` };
+    log(`running build.prepare to probe ${config.entrypoint}`);
+    try {
+      const plan = buildPlan(config, { bunVersion, runtimePathFor: () => "", targets: [] });
+      await runPrepareSteps(plan.prepare, io.env, log);
+    } catch (error) {
+      return { skipped: `build.prepare failed, so ${config.entrypoint} could not be probed: ${(error as Error).message.split("\n")[0]}` };
+    }
+    if (!existsSync(entry)) return { skipped: `${config.entrypoint} does not exist after build.prepare` };
+  }
+  log(`probing ${config.entrypoint} with Bun ${bunVersion}: --version, --help, no arguments`);
+  return { ...(await probeSourceCases(config.projectDir, config.entrypoint, bun, { build: config.build })), bun };
 }
 
 type LockOutcome = { file: string; lock: ToolchainLock; unchanged: boolean } | { error: string; fix: string };
@@ -172,6 +229,7 @@ interface InitReport {
   imported: BuildImport;
   actions: FileAction[];
   targetsJson: string;
+  probe: ProbeOutcome;
   lock?: LockOutcome;
 }
 
@@ -207,6 +265,12 @@ export function formatInit(report: InitReport): string {
   out += "\nFiles:\n";
   const width = Math.max(...actions.map((a) => a.file.length));
   for (const a of actions) out += `  ${VERB[a.kind][dryRun ? 1 : 0].padEnd(12)} ${a.file.padEnd(width)}  ${a.why}\n`;
+  out += "\nSmoke cases (the source run with --version, --help, no arguments):\n";
+  if ("skipped" in report.probe) out += `  not probed: ${report.probe.skipped}\n`;
+  else {
+    for (const t of report.probe.tried) out += `  ${t.kept ? "kept   " : "dropped"} ${(t.args.join(" ") || "(no arguments)").padEnd(16)} ${t.reason}\n`;
+    if (report.probe.cases.length === 0) out += "  none passed: no smoke case written; add cases that show the program works (docs/validate.md)\n";
+  }
   if (dryRun) out += `\ntargets.json${actions.find((a) => a.file === "targets.json")?.kind === "kept" ? " (kept as it is)" : ""}:\n${report.targetsJson.replace(/^/gm, "  ")}`;
   if (report.lock) {
     out += "\nToolchain:\n";
