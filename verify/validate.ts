@@ -125,6 +125,9 @@ export function exitCodeOnlyCases(results: CaseResult[]): string[] {
  */
 export function smokeWarnings(results: CaseResult[]): string[] {
   const warnings = exitCodeOnlyCases(results).map(exitCodeOnlyWarning);
+  if (results.length === 0) {
+    warnings.push("no smoke cases in targets.json: nothing checked that the executables run and print what the program prints; add cases (`compare: \"source\"` runs the same arguments through `bun <entry>`), or let `bun-parity init` probe for them.");
+  }
   const visible = results.find((r) => r.projectFolder?.startsWith("visible"));
   if (visible) {
     warnings.push(
