@@ -85,6 +85,14 @@ export function importBuild(reader: ImportReader): BuildImport {
   result.notImported.push(...call.notImported);
   result.build = { ...call.build };
 
+  // Behaviour the project gets from Bun's defaults, said out loud.
+  if (call.build.env?.NODE_ENV === undefined) {
+    result.notImported.push({ at: call.at, text: "NODE_ENV: your build does not set it, so Bun inlines the builder's value (\"development\" when unset); bun-parity pins \"production\" (set build.env.NODE_ENV to keep the old value)" });
+  }
+  if (call.build.autoload?.dotenv === undefined || call.build.autoload?.bunfig === undefined) {
+    result.imported.push({ at: call.at, text: "autoload: your executables load .env and bunfig.toml from the folder they run in (Bun's default), kept; set build.autoload to false so they behave the same everywhere" });
+  }
+
   // Entry.
   if (call.entry) {
     const entry = projectPath(call.entry, call.cwd);
