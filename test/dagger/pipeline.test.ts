@@ -7,7 +7,7 @@ import path from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 
-import { readBuildLayout, smokeVenue, findTarget, type BuildLayout } from "../../dagger/src/targets.ts";
+import { readBuildLayout, smokeLabel, smokeVenue, findTarget, type BuildLayout } from "../../dagger/src/targets.ts";
 import {
   BASE_IMAGE,
   buildAllOutput,
@@ -18,6 +18,7 @@ import {
   INSTALL_COMMAND,
   npmrcFor,
   SOURCE_IGNORE,
+  securityContainer,
   smokeContainer,
   stepContainer,
   WORKDIR,
@@ -46,7 +47,7 @@ function pipelines(l: BuildLayout = layout): Record<FunctionName, QueryStep[]> {
     build: queryOf(buildTargetOutput(source, l, "linux-arm64")),
     test: queryOf(stepContainer(source, "test")),
     lint: queryOf(stepContainer(source, "lint")),
-    securityScan: queryOf(stepContainer(source, "securityScan")),
+    securityScan: queryOf(securityContainer(source, l, buildAllOutput(source, l))),
     smoke: queryOf(smokeContainer(source, l, buildAllOutput(source, l), linuxArm64, "linux/arm64" as never)),
   };
 }
@@ -114,7 +115,7 @@ describe("the pinned toolchain container", () => {
   });
 
   it("leaves installed dependencies, build output and git internals out of the upload, but keeps .env files", () => {
-    expect(SOURCE_IGNORE).toEqual(expect.arrayContaining(["node_modules", "dist", ".git"]));
+    expect(SOURCE_IGNORE).toEqual(expect.arrayContaining(["**/node_modules", "**/dist", ".git"]));
     expect(SOURCE_IGNORE.some((pattern) => pattern.startsWith(".env"))).toBe(false);
   });
 });
@@ -125,7 +126,7 @@ describe("each function runs the justfile recipe a developer runs", () => {
     build: ["just", "build", "linux-arm64"],
     test: ["just", "test"],
     lint: ["just", "lint"],
-    securityScan: ["just", "security"],
+    securityScan: ["just", "security", "--strict"],
     smoke: ["just", "smoke", "--target", "linux-arm64"],
   };
 
@@ -170,7 +171,42 @@ describe("what the functions export", () => {
   });
 });
 
+describe("the base image", () => {
+  it("can be replaced (a mirror's copy), for every container, and nothing else changes", () => {
+    const mirror = "registry.example.com/library/node:22.20.0-bookworm-slim@sha256:" + "ab".repeat(32);
+    const options = { baseImage: mirror };
+    const withMirror = {
+      buildAll: queryOf(buildAllOutput(source, layout, options)),
+      test: queryOf(stepContainer(source, "test", options)),
+      securityScan: queryOf(securityContainer(source, layout, buildAllOutput(source, layout, options), options)),
+      smoke: queryOf(smokeContainer(source, layout, buildAllOutput(source, layout, options), linuxArm64, "linux/arm64" as never, options)),
+    };
+    for (const [fn, query] of Object.entries(withMirror)) {
+      expect(stepsNamed(query, "from"), fn).toEqual([{ operation: "from", args: { address: mirror } }]);
+      const original = pipelines()[fn as FunctionName];
+      expect(JSON.stringify(query).replaceAll(mirror, BASE_IMAGE), fn).toBe(JSON.stringify(original));
+    }
+  });
+});
+
+describe("security-scan", () => {
+  it("runs `just security --strict` with build-all's executables in the output folder", () => {
+    const query = pipelines().securityScan;
+    const mount = stepsNamed(query, "withDirectory").find((s) => s.args.path === "/src/dist");
+    expect(mount && isQueryRef(mount.args.source) ? mount.args.source.query : undefined).toEqual(queryOf(buildAllOutput(source, layout)));
+    const addSource = indexOfStep(query, (s) => s.operation === "withDirectory" && isSource(s.args.source));
+    expect(query.indexOf(mount!)).toBeGreaterThan(addSource);
+    expect(execs(query).at(-1)).toEqual(["just", "security", "--strict"]);
+    expect(indexOfStep(query, (s) => s.operation === "withExec" && (s.args.args as string[])[0] === "just")).toBeGreaterThan(query.indexOf(mount!));
+  });
+});
+
 describe("smoke", () => {
+  it("names a run on another CPU than the engine's as emulated", () => {
+    expect(smokeLabel(linuxArm64, "linux/arm64" as never, "linux/amd64" as never)).toBe("linux-arm64 (emulated: linux/arm64 under QEMU on a linux/amd64 engine)");
+    expect(smokeLabel(linuxArm64, "linux/arm64" as never, "linux/arm64" as never)).toBe("linux-arm64");
+  });
+
   it("runs in a container of the target's platform with build-all's executables in the output folder", () => {
     const query = pipelines().smoke;
     expect(query[0]).toEqual({ operation: "container", args: { platform: "linux/arm64" } });
