@@ -163,8 +163,13 @@ and module count. Exit 1 when any artifact fails.`,
   },
   security: {
     summary: "Scan sources and artifacts for secrets and leaks, check the supply chain, audit, write SBOMs and provenance",
-    usage: "security [--dist dir] [--strict] [--json] [--markdown FILE] [--config file]",
-    details: `Six checks, each passed, failed or not run (with the reason):
+    usage: "security [FILE ...] [--dist dir] [--strict] [--json] [--markdown FILE] [--config file]",
+    details: `What the artifact checks read: the output folder's manifest.json (default), or --dist DIR, or the
+executables named as FILE arguments. A folder without manifest.json is scanned too: the executables
+its SHA256SUMS lists (each digest checked), else every ELF, PE or Mach-O file in it, hashed; without
+manifest.json the SBOM and provenance are not run (the bundled packages and build inputs are unknown).
+A folder or file named that cannot be scanned (missing, empty, not an executable) is exit 2.
+Six checks, each passed, failed or not run (with the reason):
   secrets in sources     secretlint's recommended preset over the tracked and unignored files
   artifact leaks         the same rules over every module Bun embedded in each executable of
                          manifest.json (and the original sources of an embedded sourcemap), plus the
@@ -183,7 +188,8 @@ Exit 1 when a check fails; --strict also fails on a check that did not run (use 
 audit cannot be skipped silently). --markdown writes the report as Markdown (on GitHub Actions it
 goes to the job summary by default). See docs/security.md.`,
     options: { ...config, ...json, dist: { type: "string" }, strict: { type: "boolean" }, markdown: { type: "string" } },
-    run: async (io, v) => (await import("./commands/security.ts")).runSecurity(io, v),
+    positionals: true,
+    run: async (io, v, files) => (await import("./commands/security.ts")).runSecurity(io, v, files),
   },
   sign: {
     summary: "Re-sign macOS executables ad hoc, on any OS (deterministic)",
