@@ -32,7 +32,7 @@ import { daggerVersion, resolvePackage, runCi, type CiFlags } from "../verify/co
 import type { Io } from "../verify/commands/context.ts";
 import { type Config, loadConfig, parseConfig } from "../verify/config.ts";
 import { CheckFailed, UsageError } from "../verify/errors.ts";
-import { CLI_ENV, REPO, copyFixture, readJson, removeTemps, tempDir } from "./helpers.ts";
+import { CLI_ENV, HOST_TARGET, REPO, copyFixture, readJson, removeTemps, tempDir } from "./helpers.ts";
 
 afterAll(removeTemps);
 
@@ -647,12 +647,23 @@ describe("verdicts from result files", () => {
   });
 });
 
-describe("the validate job's own steps, run on a built fixture", () => {
-  // The hello fixture reduced to linux-x64 (this host), built once into dist/ and copied to
+/** This host as a validate job sees it: its target id and what GitHub's RUNNER_OS / RUNNER_ARCH say. */
+const HOST = {
+  id: HOST_TARGET,
+  os: HOST_TARGET.split("-")[0]!,
+  arch: HOST_TARGET.split("-")[1]!,
+  runnerOs: ({ linux: "Linux", darwin: "macOS", windows: "Windows" } as Record<string, string>)[HOST_TARGET.split("-")[0]!] ?? "unknown",
+  runnerArch: ({ x64: "X64", arm64: "ARM64" } as Record<string, string>)[HOST_TARGET.split("-")[1]!] ?? "unknown",
+  file: `hello-${HOST_TARGET}${process.platform === "win32" ? ".exe" : ""}`,
+};
+
+describe.skipIf(process.platform === "win32")("the validate job's own steps, run on a built fixture (not on Windows: bash from PATH may be WSL's there; the windows validate jobs run these steps themselves)", () => {
+  // The hello fixture reduced to this host's target, built once into dist/ and copied to
   // dist/dagger/ as build-all's per-target artifact would hold it, executable bit dropped as a zip
   // drops it. Then the workflow's validate steps run as written, in bash, with the env the job sets.
   let dir: string;
-  const env = () => ({ ...process.env, ...CLI_ENV, TARGET: "linux-x64", FILE: "hello-linux-x64", RESULTS: "results/linux-x64", RUNNER_OS: "Linux", RUNNER_ARCH: "X64", GITHUB_ACTIONS: "" });
+  const hostEnv = { RUNNER_OS: HOST.runnerOs, RUNNER_ARCH: HOST.runnerArch };
+  const env = () => ({ ...process.env, ...CLI_ENV, TARGET: HOST.id, FILE: HOST.file, RESULTS: `results/${HOST.id}`, ...hostEnv, GITHUB_ACTIONS: "" });
   const validateSteps = () => repoDoc().jobs.validate!.steps.filter((s) => typeof s.run === "string" && s.id !== "toolchain" && s.name !== "Install bun and just from package-lock.json");
 
   async function runValidateSteps() {
@@ -667,7 +678,7 @@ describe("the validate job's own steps, run on a built fixture", () => {
   beforeAll(async () => {
     dir = copyFixture("hello");
     const targets = readJson<{ targets: Record<string, unknown>[] }>(path.join(dir, "targets.json"));
-    targets.targets = [{ id: "linux-x64", os: "linux", arch: "x64", runner: "ubuntu-24.04" }];
+    targets.targets = [{ id: HOST.id, os: HOST.os, arch: HOST.arch, runner: "this-host" }];
     writeFileSync(path.join(dir, "targets.json"), JSON.stringify(targets, null, 2));
     // `bun verify` as package.json's script, the way bun-parity init sets it up in a project.
     const pkg = readJson<Record<string, unknown>>(path.join(dir, "package.json"));
@@ -675,8 +686,8 @@ describe("the validate job's own steps, run on a built fixture", () => {
     const build = await execa("just", ["build-all"], { cwd: dir, env: env(), reject: false, all: true });
     expect(build.exitCode, String(build.all)).toBe(0);
     mkdirSync(path.join(dir, "dist", "dagger"));
-    for (const f of ["hello-linux-x64", "SHA256SUMS", "manifest.json"]) cpSync(path.join(dir, "dist", f), path.join(dir, "dist", "dagger", f));
-    chmodSync(path.join(dir, "dist", "dagger", "hello-linux-x64"), 0o644);
+    for (const f of [HOST.file, "SHA256SUMS", "manifest.json"]) cpSync(path.join(dir, "dist", f), path.join(dir, "dist", "dagger", f));
+    chmodSync(path.join(dir, "dist", "dagger", HOST.file), 0o644);
   });
 
   it("every check passes on the Dagger build, from its result file; the release check passes too", async () => {
@@ -696,16 +707,16 @@ describe("the validate job's own steps, run on a built fixture", () => {
   });
 
   it("a result file that is gone is not run; altered bytes fail inspect and parity; nothing is released", async () => {
-    rmSync(path.join(dir, "results", "linux-x64", "smoke.json"));
-    const missing = await ci(dir, { summary: true, target: ["linux-x64"], results: "results" }, { RUNNER_OS: "Linux", RUNNER_ARCH: "X64" });
+    rmSync(path.join(dir, "results", HOST.id, "smoke.json"));
+    const missing = await ci(dir, { summary: true, target: [HOST.id], results: "results" }, hostEnv);
     expect(missing.code).toBe(1);
-    expect(missing.error?.message).toBe("validate linux-x64: smoke not run");
+    expect(missing.error?.message).toBe(`validate ${HOST.id}: smoke not run`);
     const notReleased = await ci(dir, { "release-check": true, results: "results" });
     expect(notReleased.code).toBe(1);
-    expect(notReleased.error?.message).toBe("not releasing: linux-x64 smoke not run");
+    expect(notReleased.error?.message).toBe(`not releasing: ${HOST.id} smoke not run`);
 
     // One byte of the downloaded executable changes: the file no longer is what build-all hashed.
-    const exe = path.join(dir, "dist", "dagger", "hello-linux-x64");
+    const exe = path.join(dir, "dist", "dagger", HOST.file);
     const bytes = readFileSync(exe);
     const at = Math.floor(bytes.length / 2); // inside the code: the headers stay readable
     bytes[at] = bytes[at]! ^ 0xff;
@@ -716,9 +727,9 @@ describe("the validate job's own steps, run on a built fixture", () => {
     expect(byName("inspect:").exitCode, byName("inspect:").output).toBe(1);
     expect(byName("inspect:").output).toContain("sha256 differs from manifest.json");
     expect(byName("parity:").exitCode).toBe(1);
-    const summary = await ci(dir, { summary: true, target: ["linux-x64"], results: "results" }, { RUNNER_OS: "Linux", RUNNER_ARCH: "X64" });
+    const summary = await ci(dir, { summary: true, target: [HOST.id], results: "results" }, hostEnv);
     expect(summary.code).toBe(1);
-    expect(summary.error?.message).toMatch(/^validate linux-x64: inspect fail, .*parity fail$/);
+    expect(summary.error?.message).toMatch(new RegExp(`^validate ${HOST.id}: inspect fail, .*parity fail$`));
   });
 });
 
