@@ -75,6 +75,18 @@ export const SOURCE_IGNORE = [
   "dagger/sdk",
 ];
 
+/**
+ * Debian packages the test suite needs besides Node: qemu-user-static and the arm64 sysroot run
+ * linux-arm64 executables in the smoke tests, chromium opens the HTML report (the tests skip them
+ * on macOS and Windows, not on Linux). Only the `test` container gets them.
+ */
+export const TEST_PACKAGES = ["qemu-user-static", "libc6-arm64-cross", "chromium"] as const;
+
+/** apt-get as the Dockerfile best practice has it: one layer, no recommends, no package lists left. */
+export function aptInstall(packages: readonly string[]): string[] {
+  return ["sh", "-c", `apt-get update -qq && apt-get install -y -qq --no-install-recommends ${packages.join(" ")} && rm -rf /var/lib/apt/lists/*`];
+}
+
 /** The install step sees only these files, so editing source does not invalidate it. */
 export const INSTALL_INPUTS = ["package.json", "package-lock.json"] as const;
 
@@ -94,6 +106,8 @@ export const RECIPES = {
 export interface ToolchainOptions {
   /** Image every container starts from; default BASE_IMAGE (a mirror's copy of it, say). */
   baseImage?: string;
+  /** Debian packages installed before anything from the project (the test container's TEST_PACKAGES). */
+  aptPackages?: readonly string[];
   /** Container platform; default: the engine's own. */
   platform?: Platform;
   /** Token for a private npm registry, used by `npm ci` only. */
@@ -121,6 +135,7 @@ export function npmrcFor(registry: string): string {
 export function baseContainer(options: ToolchainOptions = {}): Container {
   let ctr = dag.container(options.platform ? { platform: options.platform } : undefined).from(options.baseImage ?? BASE_IMAGE);
   for (const [name, value] of Object.entries(CONTAINER_ENV)) ctr = ctr.withEnvVariable(name, value);
+  if (options.aptPackages && options.aptPackages.length > 0) ctr = ctr.withExec(aptInstall(options.aptPackages));
   return ctr
     .withMountedCache(CACHES.npm.path, dag.cacheVolume(CACHES.npm.volume), { sharing: CacheSharingMode.Shared })
     .withMountedCache(CACHES.runtimes.path, dag.cacheVolume(CACHES.runtimes.volume), { sharing: CacheSharingMode.Shared })
@@ -173,13 +188,14 @@ export function buildTargetOutput(
     .file(`${WORKDIR}/${layout.outDir}/${artifactFileName(layout, target)}`);
 }
 
-/** `just test` / `just lint`: the runner's output is the function's result. */
+/** `just test` (with TEST_PACKAGES) / `just lint`: the runner's output is the function's result. */
 export function stepContainer(
   source: Directory,
   recipe: "test" | "lint",
   options: ToolchainOptions = {},
 ): Container {
-  return runRecipe(toolchainContainer(source, options), RECIPES[recipe]());
+  const withPackages = recipe === "test" ? { ...options, aptPackages: TEST_PACKAGES } : options;
+  return runRecipe(toolchainContainer(source, withPackages), RECIPES[recipe]());
 }
 
 /**

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 
 import { readBuildLayout, smokeLabel, smokeVenue, findTarget, type BuildLayout } from "../../dagger/src/targets.ts";
 import {
+  aptInstall,
   BASE_IMAGE,
   buildAllOutput,
   buildTargetOutput,
@@ -21,6 +22,7 @@ import {
   securityContainer,
   smokeContainer,
   stepContainer,
+  TEST_PACKAGES,
   WORKDIR,
 } from "../../dagger/src/toolchain.ts";
 import { envOf, execs, indexOfStep, isQueryRef, queryOf, stepsNamed, type QueryStep } from "./query-tree.ts";
@@ -37,6 +39,9 @@ function isSource(value: unknown): boolean {
 }
 
 const linuxArm64 = findTarget(layout, "linux-arm64");
+
+/** The `npm ci` exec (the test container runs apt-get before it). */
+const isInstall = (s: QueryStep) => s.operation === "withExec" && JSON.stringify(s.args.args) === JSON.stringify(INSTALL_COMMAND);
 
 type FunctionName = "buildAll" | "build" | "test" | "lint" | "securityScan" | "smoke";
 
@@ -89,7 +94,7 @@ describe("the pinned toolchain container", () => {
           sharing: "SHARED",
         },
       ]);
-      const install = indexOfStep(query, (s) => s.operation === "withExec");
+      const install = indexOfStep(query, isInstall);
       expect(indexOfStep(query, (s) => s.operation === "withMountedCache"), fn).toBeLessThan(install);
     }
   });
@@ -104,9 +109,9 @@ describe("the pinned toolchain container", () => {
         { path: "/src/package.json", from: sourceQuery, file: { operation: "file", args: { path: "package.json" } } },
         { path: "/src/package-lock.json", from: sourceQuery, file: { operation: "file", args: { path: "package-lock.json" } } },
       ]);
-      const install = indexOfStep(query, (s) => s.operation === "withExec");
+      const install = indexOfStep(query, isInstall);
       const addSource = indexOfStep(query, (s) => s.operation === "withDirectory" && isSource(s.args.source));
-      expect(execs(query)[0], fn).toEqual(INSTALL_COMMAND);
+      expect(execs(query).filter((argv) => argv[0] !== "sh")[0], fn).toEqual(INSTALL_COMMAND);
       expect(INSTALL_COMMAND).toEqual(["npm", "ci"]);
       expect(indexOfStep(query, (s) => s.operation === "withFile" && s.args.path === "/src/package-lock.json")).toBeLessThan(install);
       expect(addSource, fn).toBeGreaterThan(install);
@@ -133,7 +138,7 @@ describe("each function runs the justfile recipe a developer runs", () => {
   for (const [fn, argv] of Object.entries(expected)) {
     it(`${fn} runs \`${argv.join(" ")}\` after the install, and nothing else`, () => {
       const commands = execs(pipelines()[fn as FunctionName]);
-      expect(commands).toEqual([INSTALL_COMMAND, argv]);
+      expect(commands).toEqual(fn === "test" ? [aptInstall(TEST_PACKAGES), INSTALL_COMMAND, argv] : [INSTALL_COMMAND, argv]);
     });
   }
 });
@@ -168,6 +173,17 @@ describe("what the functions export", () => {
     expect(() => buildTargetOutput(source, layout, "plan9-x64")).toThrow(
       /unknown target "plan9-x64": targets.json lists linux-x64, linux-arm64, .*windows-arm64/,
     );
+  });
+});
+
+describe("the test container", () => {
+  it("installs the Debian packages the suite needs (qemu-user, the arm64 sysroot, chromium) before anything from the project", () => {
+    expect(TEST_PACKAGES).toEqual(["qemu-user-static", "libc6-arm64-cross", "chromium"]);
+    const query = pipelines().test;
+    const apt = indexOfStep(query, (s) => s.operation === "withExec" && JSON.stringify(s.args.args) === JSON.stringify(aptInstall(TEST_PACKAGES)));
+    expect(apt).toBeGreaterThan(0);
+    expect(apt).toBeLessThan(indexOfStep(query, (s) => s.operation === "withFile"));
+    for (const fn of ["buildAll", "lint", "securityScan", "smoke"] as const) expect(execs(pipelines()[fn]).some((argv) => argv[0] === "sh"), fn).toBe(false);
   });
 });
 
@@ -244,7 +260,7 @@ describe("secrets", () => {
     const query = queryOf(stepContainer(source, "test", { npmToken: token }));
     expect(plainText(query)).not.toContain(PLAINTEXT);
     const set = indexOfStep(query, (s) => s.operation === "withSecretVariable");
-    const install = indexOfStep(query, (s) => s.operation === "withExec");
+    const install = indexOfStep(query, isInstall);
     const unset = indexOfStep(query, (s) => s.operation === "withoutSecretVariable");
     expect(query[set]?.args).toEqual({ name: "NPM_TOKEN", secret: { query: queryOf(token) } });
     expect(set).toBeLessThan(install);
