@@ -76,11 +76,12 @@ export const SOURCE_IGNORE = [
 ];
 
 /**
- * Debian packages the test suite needs besides Node: qemu-user-static and the arm64 sysroot run
- * linux-arm64 executables in the smoke tests, chromium opens the HTML report (the tests skip them
+ * Debian packages the test suite needs besides Node: git (fixtures are committed to test provenance;
+ * git check-ignore is the oracle of the upload test), qemu-user-static and the arm64 sysroot run
+ * linux-arm64 executables in the smoke tests, chromium opens the HTML report (the tests skip those
  * on macOS and Windows, not on Linux). Only the `test` container gets them.
  */
-export const TEST_PACKAGES = ["qemu-user-static", "libc6-arm64-cross", "chromium"] as const;
+export const TEST_PACKAGES = ["git", "qemu-user-static", "libc6-arm64-cross", "chromium"] as const;
 
 /** apt-get as the Dockerfile best practice has it: one layer, no recommends, no package lists left. */
 export function aptInstall(packages: readonly string[]): string[] {

@@ -177,8 +177,8 @@ describe("what the functions export", () => {
 });
 
 describe("the test container", () => {
-  it("installs the Debian packages the suite needs (qemu-user, the arm64 sysroot, chromium) before anything from the project", () => {
-    expect(TEST_PACKAGES).toEqual(["qemu-user-static", "libc6-arm64-cross", "chromium"]);
+  it("installs the Debian packages the suite needs (git, qemu-user, the arm64 sysroot, chromium) before anything from the project", () => {
+    expect(TEST_PACKAGES).toEqual(["git", "qemu-user-static", "libc6-arm64-cross", "chromium"]);
     const query = pipelines().test;
     const apt = indexOfStep(query, (s) => s.operation === "withExec" && JSON.stringify(s.args.args) === JSON.stringify(aptInstall(TEST_PACKAGES)));
     expect(apt).toBeGreaterThan(0);

@@ -1,18 +1,42 @@
 // What `--source` uploads: SOURCE_IGNORE applied with the rules of Dagger's upload filter
-// (test/dagger/patternmatcher.ts) to a sample tree made of every file git tracks here plus the
-// files a developer's checkout has that git ignores. The expected answer comes from git itself
+// (test/dagger/patternmatcher.ts) to a sample tree made of the repository's files plus the files a
+// developer's checkout has that git ignores. The expected answer comes from git itself
 // (`git check-ignore` against the repository's .gitignore files), plus .git, which git never lists.
+// It needs the git program, not a checkout: in the Dagger test container the source comes without
+// .git, so the files are listed by walking the tree and git reads copies of the .gitignore files.
 import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 import { SOURCE_IGNORE } from "../../dagger/src/toolchain.ts";
 import { compilePatterns, isExcluded } from "./patternmatcher.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const git = (args: string[], input?: string) =>
-  execFileSync("git", args, { cwd: ROOT, encoding: "utf8", ...(input === undefined ? {} : { input }) });
+const git = (cwd: string, args: string[], input?: string) =>
+  execFileSync("git", args, { cwd, encoding: "utf8", ...(input === undefined ? {} : { input }) });
+
+/** The repository's files: what git tracks in a checkout; else every file, without installs and build output. */
+function repositoryFiles(): string[] {
+  if (existsSync(path.join(ROOT, ".git"))) return git(ROOT, ["ls-files"]).split("\n").filter(Boolean);
+  const out: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (["node_modules", "dist", "lib", "coverage", "test-results", ".git"].includes(entry.name)) continue;
+      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(path.join(dir, entry.name), relPath);
+      else out.push(relPath);
+    }
+  };
+  walk(ROOT, "");
+  return out.sort();
+}
+
+/** A scratch repository holding only copies of the .gitignore files, for `git check-ignore --no-index`. */
+const oracle = mkdtempSync(path.join(tmpdir(), "source-ignore-"));
+afterAll(() => rmSync(oracle, { recursive: true, force: true }));
 
 /** Files a working checkout has besides the tracked ones: installs, build output, caches, secrets. */
 const UNTRACKED_SAMPLES = [
@@ -46,11 +70,16 @@ const UNTRACKED_SAMPLES = [
   "docs/node_modules.md",
 ];
 
-function gitIgnored(paths: string[]): Set<string> {
-  // --no-index: decide from the .gitignore files alone, for paths that do not exist here.
+function gitIgnored(files: string[], paths: string[]): Set<string> {
+  git(oracle, ["init", "-q"]);
+  for (const ignore of files.filter((f) => path.posix.basename(f) === ".gitignore")) {
+    mkdirSync(path.join(oracle, path.posix.dirname(ignore)), { recursive: true });
+    cpSync(path.join(ROOT, ignore), path.join(oracle, ignore));
+  }
+  // --no-index: decide from the .gitignore files alone, for paths that do not exist there.
   let out: string;
   try {
-    out = git(["check-ignore", "--no-index", "--stdin"], paths.join("\n") + "\n");
+    out = git(oracle, ["check-ignore", "--no-index", "--stdin"], paths.join("\n") + "\n");
   } catch (error) {
     // Exit 1: none of the paths is ignored.
     out = String((error as { stdout?: string }).stdout ?? "");
@@ -59,12 +88,13 @@ function gitIgnored(paths: string[]): Set<string> {
 }
 
 describe("the --source upload (SOURCE_IGNORE under Dagger's anchored matcher)", () => {
-  const tracked = git(["ls-files"]).split("\n").filter(Boolean);
+  const tracked = repositoryFiles();
   const sample = [...tracked, ...UNTRACKED_SAMPLES];
-  const ignoredByGit = gitIgnored(sample);
+  const ignoredByGit = gitIgnored(tracked, sample);
 
   it("leaves out exactly what git ignores, plus .git, on the repository's files and a checkout's untracked ones", () => {
     expect(tracked.length).toBeGreaterThan(100);
+    expect(tracked).toEqual(expect.arrayContaining([".gitignore", "dagger/.gitignore"]));
     const expected = sample.filter((p) => ignoredByGit.has(p) || p === ".git" || p.startsWith(".git/")).sort();
     const compiled = compilePatterns(SOURCE_IGNORE);
     const excluded = sample.filter((p) => isExcluded(compiled, p)).sort();
