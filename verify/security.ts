@@ -1,4 +1,4 @@
-// `bun verify security` (issue 7): six checks, each passed / failed / not run with the reason.
+// `bun verify security`: six checks, each passed / failed / not run with the reason.
 //   1 secrets in sources        security/secrets.ts      secretlint, recommended preset
 //   2 secrets and leaks in the  security/leaks.ts        the same rules over Bun's embedded modules and
 //     artifacts                                          sourcemaps, plus paths, process.env, .env
