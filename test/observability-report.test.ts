@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResultFile } from "../verify/log.ts";
 import type { MergedReport } from "../verify/report/merge.ts";
-import { REPO, copyFixture, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
+import { HOST_TARGET, REPO, copyFixture, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = path.join(REPO, "test-results", "observability-report.png");
@@ -57,7 +57,7 @@ beforeAll(async () => {
 });
 afterAll(removeTemps);
 
-describe("bun verify report", () => {
+describe.skipIf(HOST_TARGET !== "linux-x64")("bun verify report (Linux only: runs linux-x64 natively and linux-arm64 under qemu-user, opens the page in Debian's /usr/bin/chromium)", () => {
   it("merges the result files into a grid with a reason behind every non-pass, Markdown and HTML", async () => {
     const summary = path.join(tempDir(), "step-summary.md");
     writeFileSync(summary, "");

@@ -1,4 +1,4 @@
-// `bun verify security` end to end (issue 7): tiny Bun apps with planted leaks are built with the
+// `bun verify security` end to end: tiny Bun apps with planted leaks are built with the
 // real CLI and the pinned Bun, then scanned by runSecurity. Every planted leak must be found
 // with artifact, embedded module and line; the clean app must pass with no findings.
 import { execFileSync } from "node:child_process";

@@ -1,22 +1,40 @@
-// The GitHub workflow, generated then checked (issue 6). Pure: text and config in, text and
-// findings out; verify/commands/ci.ts does the reading, writing, linting and reporting.
+// The GitHub workflow, generated then checked. Pure: text and config in, text and findings out;
+// verify/commands/ci.ts does the reading, writing, linting and reporting.
 //
-// What is generated: the validate job's matrix, between two marker comments. Everything else in
-// the workflow is the user's to edit; `bun verify ci --write` rewrites only the lines between the
-// markers (or writes the starter workflow below when there is no workflow yet), and
-// `bun verify ci --check` compares them with targets.json and names every difference.
+// What is generated from targets.json: the validate job's matrix, and build-all's upload steps
+// (one artifact per target, so each validate job downloads one executable), each between two
+// marker comments. Everything else in the workflow is the user's to edit; `bun verify ci --write`
+// rewrites only the lines between the markers (or writes the starter workflow below when there is
+// no workflow yet), and `bun verify ci --check` compares them with targets.json and names every
+// difference.
 import type { Config, Target } from "./config.ts";
 
 export const WORKFLOW_PATH = ".github/workflows/ci.yml";
 export const ACTIONLINT_CONFIG_PATH = ".github/actionlint.yaml";
 export const BEGIN_MARKER = "# bun-parity:matrix:begin";
 export const END_MARKER = "# bun-parity:matrix:end";
-const BEGIN_LINE = `${BEGIN_MARKER} (generated from targets.json by \`bun verify ci --write\`; do not edit by hand)`;
+export const UPLOADS_BEGIN_MARKER = "# bun-parity:uploads:begin";
+export const UPLOADS_END_MARKER = "# bun-parity:uploads:end";
+const GENERATED_NOTE = "(generated from targets.json by `bun verify ci --write`; do not edit by hand)";
+
+export type BlockKind = "matrix" | "uploads";
+const MARKERS: Record<BlockKind, { begin: string; end: string }> = {
+  matrix: { begin: BEGIN_MARKER, end: END_MARKER },
+  uploads: { begin: UPLOADS_BEGIN_MARKER, end: UPLOADS_END_MARKER },
+};
 
 /** The Dagger CLI the starter workflow installs when the project has no dagger.json. */
 export const DEFAULT_DAGGER_VERSION = "0.21.9";
-/** Name of the artifact build-all uploads and every validate job downloads. */
-export const DIST_ARTIFACT = "dist-dagger";
+/** Where build-all exports the Dagger build in the workflow. */
+export const DAGGER_DIST = "dist/dagger";
+/** Artifact of one target's Dagger build (`dist-dagger-<id>`): its executable, SHA256SUMS, manifest.json. */
+export const DIST_ARTIFACT_PREFIX = "dist-dagger-";
+/** Artifact of one validate job's evidence (`evidence-<id>`): its result files and parity's VSA. */
+export const EVIDENCE_ARTIFACT_PREFIX = "evidence-";
+/** Where validate steps write their result files (`--json=results/<id>/<check>.json`). */
+export const RESULTS_DIR = "results";
+/** Runners the starter workflow runs the project's own test suite on, besides Linux (Dagger). */
+export const TEST_OS_RUNNERS = ["macos-15", "windows-2025"] as const;
 
 /** The fields of one matrix entry, in the order they are written. */
 export const MATRIX_FIELDS = ["target", "runner", "file"] as const;
@@ -24,14 +42,17 @@ export type MatrixField = (typeof MATRIX_FIELDS)[number];
 export type MatrixEntry = Record<MatrixField, string>;
 
 /**
- * Actions pinned by commit SHA. Each SHA was taken from public workflows that pin the same release
- * (the comment is what `uses:` lines carry); see docs/ci.md, "Pinned actions".
+ * Actions pinned by commit SHA. Each SHA is the commit the release tag points to in the action's
+ * own repository (read with git from a snapshot of it; see docs/ci.md, "Pinned actions"); the
+ * release is what `uses:` lines carry as a comment.
  */
 export const ACTIONS = {
   checkout: { uses: "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd", release: "v6.0.2" },
   setupNode: { uses: "actions/setup-node@249970729cb0ef3589644e2896645e5dc5ba9c38", release: "v6.5.0" },
+  cache: { uses: "actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae", release: "v5.0.5" },
   uploadArtifact: { uses: "actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f", release: "v6.0.0" },
   downloadArtifact: { uses: "actions/download-artifact@37930b1c2abaa49bbe596cd826c3c89aef350131", release: "v7.0.0" },
+  attestBuildProvenance: { uses: "actions/attest-build-provenance@a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32", release: "v4.1.0" },
   dagger: { uses: "dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77", release: "v8.4.1" },
 } as const;
 
@@ -58,13 +79,37 @@ export function yamlScalar(value: string): string {
 
 /** The generated block, markers included, each line indented by `indent`. */
 export function renderMatrixBlock(entries: MatrixEntry[], indent: string): string[] {
-  const lines = [`${indent}${BEGIN_LINE}`, `${indent}include:`];
+  const lines = [`${indent}${BEGIN_MARKER} ${GENERATED_NOTE}`, `${indent}include:`];
   for (const entry of entries) {
     MATRIX_FIELDS.forEach((field, i) => {
       lines.push(`${indent}  ${i === 0 ? "- " : "  "}${field}: ${yamlScalar(entry[field])}`);
     });
   }
   lines.push(`${indent}${END_MARKER}`);
+  return lines;
+}
+
+/**
+ * build-all's upload steps, markers included: one artifact per target with its executable and the
+ * two index files, so a validate job downloads ~100 MB instead of every target's executable.
+ */
+export function renderUploadsBlock(config: Config, indent: string): string[] {
+  const lines = [`${indent}${UPLOADS_BEGIN_MARKER} ${GENERATED_NOTE}`];
+  for (const entry of matrixEntries(config)) {
+    lines.push(
+      `${indent}- name: ${yamlScalar(`Upload the ${entry.target} build`)}`,
+      `${indent}  uses: ${ACTIONS.uploadArtifact.uses} # ${ACTIONS.uploadArtifact.release}`,
+      `${indent}  with:`,
+      `${indent}    name: ${yamlScalar(`${DIST_ARTIFACT_PREFIX}${entry.target}`)}`,
+      `${indent}    path: |`,
+      `${indent}      ${DAGGER_DIST}/${entry.file}`,
+      `${indent}      ${DAGGER_DIST}/SHA256SUMS`,
+      `${indent}      ${DAGGER_DIST}/manifest.json`,
+      `${indent}    if-no-files-found: error`,
+      `${indent}    retention-days: 14`,
+    );
+  }
+  lines.push(`${indent}${UPLOADS_END_MARKER}`);
   return lines;
 }
 
@@ -81,12 +126,13 @@ export interface Block {
 }
 
 /** Where the markers are; a string saying what is wrong when they are missing or repeated. */
-export function locateBlock(text: string): Block | string {
+export function locateBlock(text: string, kind: BlockKind = "matrix"): Block | string {
+  const { begin: BEGIN_MARKER, end: END_MARKER } = MARKERS[kind];
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const lines = text.split(/\r?\n/);
   const begins = lines.flatMap((l, i) => (l.trimStart().startsWith(BEGIN_MARKER) ? [i] : []));
   const ends = lines.flatMap((l, i) => (l.trimStart().startsWith(END_MARKER) ? [i] : []));
-  if (begins.length === 0 && ends.length === 0) return `no generated matrix block (no "${BEGIN_MARKER}" ... "${END_MARKER}" lines)`;
+  if (begins.length === 0 && ends.length === 0) return `no generated ${kind} block (no "${BEGIN_MARKER}" ... "${END_MARKER}" lines)`;
   if (begins.length !== 1) return `${begins.length} "${BEGIN_MARKER}" lines (lines ${begins.map((i) => i + 1).join(", ") || "none"}); expected exactly one`;
   if (ends.length !== 1) return `${ends.length} "${END_MARKER}" lines (lines ${ends.map((i) => i + 1).join(", ") || "none"}); expected exactly one`;
   const begin = begins[0]!;
@@ -261,21 +307,82 @@ export function compareMatrix(text: string, config: Config, workflowName = "ci.y
   return differences;
 }
 
-/** The workflow with its generated block rewritten from targets.json (the rest untouched). */
-export function writeMatrix(text: string, config: Config): string {
-  const block = locateBlock(text);
+/**
+ * build-all's generated upload steps against targets.json: one per target, each uploading that
+ * target's executable. The block is optional (a workflow may ship artifacts its own way); when it
+ * is there it must be exactly what --write writes.
+ */
+export function compareUploads(text: string, config: Config, workflowName = "ci.yml"): Difference[] {
+  const block = locateBlock(text, "uploads");
+  if (typeof block === "string") return block.startsWith("no generated") ? [] : [{ message: `${workflowName}: ${block}` }];
+  const expected = renderUploadsBlock(config, block.indent);
+  const actual = block.lines.slice(block.begin, block.end + 1);
+  if (expected.length === actual.length && expected.every((l, i) => l === actual[i])) return [];
+  const differences: Difference[] = [];
+  const uploaded = new Map<string, number>();
+  actual.forEach((line, i) => {
+    const m = new RegExp(`^\\s*name:\\s*"?${DIST_ARTIFACT_PREFIX}(.+?)"?\\s*$`).exec(line);
+    if (m) uploaded.set(m[1]!, block.begin + i + 1);
+  });
+  const ids = config.targets.map((t) => t.id);
+  for (const id of ids) {
+    if (!uploaded.has(id)) differences.push({ target: id, message: `${id}: in targets.json but build-all uploads no ${DIST_ARTIFACT_PREFIX}${id} in ${workflowName}` });
+  }
+  for (const [id, line] of uploaded) {
+    if (!ids.includes(id)) differences.push({ target: id, line, message: `${id}: build-all uploads ${DIST_ARTIFACT_PREFIX}${id} (${workflowName}:${line}) but targets.json has no such target` });
+  }
+  if (differences.length === 0) {
+    const at = expected.findIndex((l, i) => l !== actual[i]);
+    const index = at === -1 ? Math.min(expected.length, actual.length) : at;
+    const line = block.begin + index + 1;
+    differences.push({
+      line,
+      message: `${workflowName}:${line}: the uploads block is not what targets.json gives: expected ${JSON.stringify(expected[index]?.trim() ?? "(end of block)")}, found ${JSON.stringify(actual[index]?.trim() ?? "(end of block)")}`,
+    });
+  }
+  return differences;
+}
+
+/** Every generated block against targets.json: the matrix, then build-all's uploads. */
+export function compareWorkflow(text: string, config: Config, workflowName = "ci.yml"): Difference[] {
+  return [...compareMatrix(text, config, workflowName), ...compareUploads(text, config, workflowName)];
+}
+
+function rewriteBlock(text: string, kind: BlockKind, render: (indent: string) => string[]): string {
+  const block = locateBlock(text, kind);
   if (typeof block === "string") throw new Error(block);
-  const lines = [
-    ...block.lines.slice(0, block.begin),
-    ...renderMatrixBlock(matrixEntries(config), block.indent),
-    ...block.lines.slice(block.end + 1),
-  ];
-  return lines.join(block.eol);
+  return [...block.lines.slice(0, block.begin), ...render(block.indent), ...block.lines.slice(block.end + 1)].join(block.eol);
+}
+
+/** The workflow with its generated blocks rewritten from targets.json (the rest untouched). */
+export function writeMatrix(text: string, config: Config): string {
+  const withMatrix = rewriteBlock(text, "matrix", (indent) => renderMatrixBlock(matrixEntries(config), indent));
+  const uploads = locateBlock(withMatrix, "uploads");
+  if (typeof uploads === "string" && uploads.startsWith("no generated")) return withMatrix;
+  return rewriteBlock(withMatrix, "uploads", (indent) => renderUploadsBlock(config, indent));
 }
 
 // ---------------------------------------------------------------------------------------------
-// The starter workflow (what --write writes when the project has no workflow yet; this
-// repository's own .github/workflows/ci.yml is exactly this, see test/ci.test.ts)
+// The starter workflow: what --write writes when the project has no workflow yet (this
+// repository's own .github/workflows/ci.yml is one, regenerated with --write), and what
+// `bun verify init` writes into a project.
+
+const checkout = () => `      - uses: ${ACTIONS.checkout.uses} # ${ACTIONS.checkout.release}
+        with:
+          persist-credentials: false
+`;
+
+/** Node, then bun and just from package-lock.json, on PATH for the later steps. */
+const toolchain = (pathStepExtra = "") => `      - uses: ${ACTIONS.setupNode.uses} # ${ACTIONS.setupNode.release}
+        with:
+          node-version: "22.20.0"
+          cache: npm
+      - name: Install bun and just from package-lock.json
+        run: npm ci --no-audit --no-fund
+      - name: Put node_modules/.bin on PATH${pathStepExtra ? "; keep the Bun runtimes outside the checkout" : ""}
+        id: toolchain
+        run: ${pathStepExtra ? `|\n          echo "$GITHUB_WORKSPACE/node_modules/.bin" >> "$GITHUB_PATH"\n          ${pathStepExtra}` : `echo "$GITHUB_WORKSPACE/node_modules/.bin" >> "$GITHUB_PATH"`}
+`;
 
 function daggerJob(id: string, args: string, what: string, reproduce: string, daggerVersion: string, extraSteps = ""): string {
   return `  ${id}:
@@ -283,10 +390,7 @@ function daggerJob(id: string, args: string, what: string, reproduce: string, da
     runs-on: ubuntu-24.04
     timeout-minutes: 30
     steps:
-      - uses: ${ACTIONS.checkout.uses} # ${ACTIONS.checkout.release}
-        with:
-          persist-credentials: false
-      - name: dagger call ${args}
+${checkout()}      - name: dagger call ${args}
         uses: ${ACTIONS.dagger.uses} # ${ACTIONS.dagger.release}
         with:
           version: "${daggerVersion}"
@@ -301,31 +405,56 @@ ${extraSteps}      - name: Annotate the failure
 `;
 }
 
-export function starterWorkflow(config: Config, options: { daggerVersion: string }): string {
+export interface StarterOptions {
+  /** The Dagger CLI version (dagger.json's engineVersion). */
+  daggerVersion: string;
+  /**
+   * Runners to run the project's own test suite on (`just test`) besides the Dagger test job on
+   * Linux, e.g. TEST_OS_RUNNERS; none when absent (a project whose justfile has no test recipe).
+   */
+  testOn?: readonly string[];
+}
+
+export function starterWorkflow(config: Config, options: StarterOptions): string {
   const v = options.daggerVersion.replace(/^v/, "");
   const matrix = renderMatrixBlock(matrixEntries(config), "        ").join("\n");
-  const upload = `      - name: Upload the Dagger build (executables, SHA256SUMS, manifest.json)
-        uses: ${ACTIONS.uploadArtifact.uses} # ${ACTIONS.uploadArtifact.release}
-        with:
-          name: ${DIST_ARTIFACT}
-          path: dist/dagger/
-          if-no-files-found: error
-          retention-days: 14
+  const uploads = renderUploadsBlock(config, "      ").join("\n") + "\n";
+  const testOn = options.testOn ?? [];
+  const verdictNeeds = ["test", "lint", "security-scan", "build-all", "validate", ...(testOn.length > 0 ? ["test-os"] : [])];
+  const testOsJob = testOn.length === 0 ? "" : `
+  test-os:
+    # The tool itself where the docs say it runs: the test suite on macOS and Windows (Linux runs it
+    # in the test job). Tests that need Linux-only tools (qemu, Debian's chromium) skip there and say why.
+    name: test on \${{ matrix.os }}
+    runs-on: \${{ matrix.os }}
+    timeout-minutes: 60
+    strategy:
+      fail-fast: false
+      matrix:
+        os: [${testOn.join(", ")}]
+    defaults:
+      run:
+        shell: bash
+    steps:
+${checkout()}${toolchain()}      - name: just test
+        run: just test
 `;
-  return `# CI: one job per step, each a \`dagger call\` (test, lint, security-scan, build-all), then one
-# validate job per target on a runner of the target's own OS and CPU, which checks the Dagger-built
-# executable there and rebuilds it natively to prove both are the same bytes. docs/ci.md says what
-# each job proves and how to read a failure.
+  return `# CI and release. Dagger jobs (test, lint, security-scan, build-all) each run one \`dagger call\`
+# in the pinned container; one validate job per target checks build-all's executable on a runner of
+# the target's own OS and CPU and rebuilds it there to prove both are the same bytes; the \`verdict\`
+# job needs every job and is the one check to require. On a v* tag, \`release\` packages, attests and
+# publishes the Dagger build after the verdict. docs/ci.md says what each job proves.
 #
-# Started by \`bun verify ci --write\`; edit freely outside the bun-parity:matrix block. That block
-# is rewritten from targets.json by \`bun verify ci --write\`, and \`bun verify ci --check\` (part
-# of \`just lint\`) fails when it and targets.json disagree. Actions are pinned by commit SHA; the
-# comment names the release.
+# Started by \`bun verify ci --write\`; edit freely outside the bun-parity:* blocks. Those (the
+# validate matrix, build-all's uploads) are rewritten from targets.json by \`bun verify ci --write\`,
+# and \`bun verify ci --check\` (part of \`just lint\`) fails when they and targets.json disagree.
+# Actions are pinned by commit SHA; the comment names the release.
 name: ci
 
 on:
   push:
     branches: [main]
+    tags: ["v*"]
   pull_request:
   workflow_dispatch:
 
@@ -333,8 +462,9 @@ permissions:
   contents: read
 
 concurrency:
+  # A newer push to a pull request cancels its running check; runs on main and on tags always finish.
   group: \${{ github.workflow }}-\${{ github.event.pull_request.number || github.ref }}
-  cancel-in-progress: true
+  cancel-in-progress: \${{ github.event_name == 'pull_request' }}
 
 env:
   DAGGER_NO_NAG: "1"
@@ -342,10 +472,12 @@ env:
 jobs:
 ${daggerJob("test", "test", "the test suite, just test, in the pinned container", "just test or dagger call test", v)}
 ${daggerJob("lint", "lint", "just lint: tsc, ESLint, bun verify ci --check", "just lint or dagger call lint", v)}
-${daggerJob("security-scan", "security-scan", "just security in the pinned container", "just security or dagger call security-scan", v)}
-${daggerJob("build-all", `build-all export --path=dist/dagger --wipe`, "just build-all in the pinned container", "dagger call build-all export --path=dist/dagger", v, upload)}
+${daggerJob("security-scan", "security-scan", "just security --strict on the Dagger build, in the pinned container", "dagger call security-scan, or just build-all then just security --strict", v)}
+${daggerJob("build-all", `build-all export --path=${DAGGER_DIST} --wipe`, "just build-all in the pinned container", `dagger call build-all export --path=${DAGGER_DIST}`, v, uploads)}
   validate:
-    # One job per target, on a runner that can execute it (runner in targets.json).
+    # One job per target, on a runner that can execute it (runner in targets.json). Every check
+    # writes a result file; the verdict is read from those files, so a step that did nothing is
+    # "not run", never a pass.
     name: validate \${{ matrix.target }} on \${{ matrix.runner }}
     needs: build-all
     runs-on: \${{ matrix.runner }}
@@ -360,62 +492,98 @@ ${matrix}
     env:
       TARGET: \${{ matrix.target }}
       FILE: \${{ matrix.file }}
+      RESULTS: ${RESULTS_DIR}/\${{ matrix.target }}
     steps:
-      - uses: ${ACTIONS.checkout.uses} # ${ACTIONS.checkout.release}
+${checkout()}${toolchain(`echo "BUN_PARITY_CACHE_DIR=$RUNNER_TEMP/bun-parity-cache" >> "$GITHUB_ENV"`)}      - name: Cache the Bun runtimes (keyed on bun-runtimes.lock.json)
+        uses: ${ACTIONS.cache.uses} # ${ACTIONS.cache.release}
         with:
-          persist-credentials: false
-      - uses: ${ACTIONS.setupNode.uses} # ${ACTIONS.setupNode.release}
-        with:
-          node-version: "22.20.0"
-          cache: npm
-      - name: Install bun and just from package-lock.json
-        run: npm ci --no-audit --no-fund
-      - name: Put node_modules/.bin on PATH
-        id: toolchain
-        run: echo "$GITHUB_WORKSPACE/node_modules/.bin" >> "$GITHUB_PATH"
-      - name: Download the Dagger build
+          path: \${{ env.BUN_PARITY_CACHE_DIR }}
+          key: bun-parity-runtimes-\${{ runner.os }}-\${{ runner.arch }}-\${{ hashFiles('bun-runtimes.lock.json') }}
+      - name: Download this target's Dagger build
         id: download
         uses: ${ACTIONS.downloadArtifact.uses} # ${ACTIONS.downloadArtifact.release}
         with:
-          name: ${DIST_ARTIFACT}
-          path: dist/dagger
-      - name: "SHA256SUMS: the downloaded executable is the one build-all hashed"
-        id: sha256sums
-        if: \${{ !cancelled() && steps.download.outcome == 'success' }}
-        working-directory: dist/dagger
-        run: |
-          line=$(awk -v f="$FILE" '$2 == f || $2 == "*" f' SHA256SUMS)
-          if [ -z "$line" ]; then
-            echo "SHA256SUMS from build-all has no line for $FILE"
-            exit 1
-          fi
-          if command -v sha256sum >/dev/null; then
-            printf '%s\\n' "$line" | sha256sum --check -
-          else
-            printf '%s\\n' "$line" | shasum -a 256 --check -
-          fi
-          # Artifacts are zip files: they drop the executable bit (the bytes are unchanged).
-          chmod +x "$FILE"
-      - name: "inspect: format, architecture, linkage, signature"
-        id: inspect
-        if: \${{ !cancelled() && steps.sha256sums.outcome == 'success' }}
-        run: bun verify inspect "dist/dagger/$FILE"
+          name: ${DIST_ARTIFACT_PREFIX}\${{ matrix.target }}
+          path: ${DAGGER_DIST}
+      - name: Restore the executable bit (artifacts are zip files, which drop it; the bytes are unchanged)
+        id: prepare
+        if: \${{ steps.download.outcome == 'success' }}
+        run: chmod +x "${DAGGER_DIST}/$FILE"
+      - name: "inspect: format, architecture, linkage, signature, and the digest build-all wrote"
+        if: \${{ !cancelled() && steps.prepare.outcome == 'success' }}
+        run: bun verify inspect --json="$RESULTS/inspect.json" --dist ${DAGGER_DIST} --target "$TARGET"
       - name: "smoke: the Dagger-built executable runs on this OS"
-        id: smoke
-        if: \${{ !cancelled() && steps.sha256sums.outcome == 'success' }}
-        run: bun verify smoke --require-all --target "$TARGET" --dist dist/dagger
+        if: \${{ !cancelled() && steps.prepare.outcome == 'success' }}
+        run: bun verify smoke --json="$RESULTS/smoke.json" --require-all --target "$TARGET" --dist ${DAGGER_DIST}
       - name: "parity: a native rebuild here (just build) is identical to the Dagger build"
-        id: parity
         if: \${{ !cancelled() && steps.download.outcome == 'success' }}
-        run: bun verify parity --reference dist/dagger --target "$TARGET"
-      - name: Verdicts (job summary, annotations naming the target and the check)
+        run: bun verify parity --json="$RESULTS/parity.json" --reference ${DAGGER_DIST} --target "$TARGET"
+      - name: Verdicts from the result files (job summary, annotations naming the target and the check)
         if: \${{ !cancelled() && steps.toolchain.outcome == 'success' }}
+        run: bun verify ci --summary --target "$TARGET" --results ${RESULTS_DIR}
+      - name: Upload the evidence (result files, parity's verification summary)
+        if: \${{ !cancelled() }}
+        uses: ${ACTIONS.uploadArtifact.uses} # ${ACTIONS.uploadArtifact.release}
+        with:
+          name: ${EVIDENCE_ARTIFACT_PREFIX}\${{ matrix.target }}
+          path: |
+            ${RESULTS_DIR}/
+            dist/attestations/
+          if-no-files-found: warn
+          retention-days: 90
+${testOsJob}
+  verdict:
+    # The one check to require (branch protection): its name stays when targets or runners change.
+    # It runs after everything, and fails when a job it needs failed, was cancelled or was skipped.
+    name: verdict
+    if: \${{ always() }}
+    needs: [${verdictNeeds.join(", ")}]
+    runs-on: ubuntu-24.04
+    timeout-minutes: 10
+    steps:
+${checkout()}${toolchain()}      - name: Every job passed
         env:
-          BUN_PARITY_CHECK_SHA256SUMS: \${{ steps.sha256sums.outcome }}
-          BUN_PARITY_CHECK_INSPECT: \${{ steps.inspect.outcome }}
-          BUN_PARITY_CHECK_SMOKE: \${{ steps.smoke.outcome }}
-          BUN_PARITY_CHECK_PARITY: \${{ steps.parity.outcome }}
-        run: bun verify ci --summary --target "$TARGET"
+          BUN_PARITY_NEEDS: \${{ toJSON(needs) }}
+        run: bun verify ci --verdict
+
+  release:
+    # On a v* tag (semantic-release creates them), after the verdict: the Dagger build of every
+    # target, packaged, listed in SHA256SUMS, attested and published. The only job that may write.
+    name: release
+    if: \${{ startsWith(github.ref, 'refs/tags/v') }}
+    needs: verdict
+    runs-on: ubuntu-24.04
+    timeout-minutes: 30
+    permissions:
+      contents: write
+      id-token: write
+      attestations: write
+    steps:
+${checkout()}${toolchain()}      - name: Download the Dagger build of every target
+        uses: ${ACTIONS.downloadArtifact.uses} # ${ACTIONS.downloadArtifact.release}
+        with:
+          pattern: ${DIST_ARTIFACT_PREFIX}*
+          merge-multiple: true
+          path: dist
+      - name: Download the validate jobs' evidence
+        uses: ${ACTIONS.downloadArtifact.uses} # ${ACTIONS.downloadArtifact.release}
+        with:
+          pattern: ${EVIDENCE_ARTIFACT_PREFIX}*
+          merge-multiple: true
+          path: evidence
+      - name: "Only what was validated: every target's smoke and parity passed"
+        run: bun verify ci --release-check --results evidence/${RESULTS_DIR}
+      - name: Archives, listed with the executables in SHA256SUMS
+        run: bun verify package
+      - name: Attest build provenance (subjects from SHA256SUMS)
+        uses: ${ACTIONS.attestBuildProvenance.uses} # ${ACTIONS.attestBuildProvenance.release}
+        with:
+          subject-checksums: dist/SHA256SUMS
+      - name: Create the GitHub release
+        env:
+          GH_TOKEN: \${{ github.token }}
+          GH_REPO: \${{ github.repository }}
+        run: gh release create "$GITHUB_REF_NAME" --verify-tag --generate-notes dist/*
 `;
 }
 
@@ -542,11 +710,13 @@ export function disallowedCommand(words: string[]): string | undefined {
   if (name === "dagger" || name === "just") return undefined;
   if (name === "bun") return sub === "verify" ? undefined : `"bun ${sub ?? ""}": only "bun verify ..." is allowed`;
   if (name === "npm") return sub === "ci" ? undefined : `"npm ${sub ?? ""}": only "npm ci" is allowed`;
+  // The release job publishes with the GitHub CLI (preinstalled on GitHub-hosted runners).
+  if (name === "gh") return sub === "release" ? undefined : `"gh ${sub ?? ""}": only "gh release" is allowed`;
   if (name.startsWith("$") || name.startsWith('"$')) return `"${name}": a command taken from a variable cannot be checked`;
   // `command -v x` asks whether x exists; `command x` would run x.
   if (name === "command") return sub === "-v" || sub === "-V" ? undefined : disallowedCommand(words.slice(1));
   if (WELL_KNOWN_COMMANDS.has(name)) return undefined;
-  return `"${name}" is not dagger, just, bun verify, npm ci or a well-known shell command`;
+  return `"${name}" is not dagger, just, bun verify, npm ci, gh release or a well-known shell command`;
 }
 
 type Doc = Record<string, unknown>;
@@ -585,20 +755,52 @@ export function checkRunSteps(workflow: unknown): PolicyProblem[] {
   return problems;
 }
 
+/** The values a job's `matrix.<field>` takes: from strategy.matrix (lists and include entries). */
+function matrixValues(job: Doc): Record<string, string>[] {
+  const strategy = isObject(job.strategy) ? job.strategy : {};
+  const matrix = isObject(strategy.matrix) ? strategy.matrix : {};
+  const include = asList(matrix.include).filter(isObject).map((e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)])));
+  let rows: Record<string, string>[] = [{}];
+  for (const [key, values] of Object.entries(matrix)) {
+    if (key === "include" || key === "exclude" || !Array.isArray(values)) continue;
+    rows = rows.flatMap((row) => values.map((v) => ({ ...row, [key]: String(v) })));
+  }
+  const hasAxes = Object.keys(rows[0]!).length > 0;
+  return hasAxes ? [...rows, ...include] : include.length > 0 ? include : [{}];
+}
+
+/** An artifact name with `${{ matrix.x }}` filled in from one matrix row; undefined if another expression is left. */
+function expandName(name: string, row: Record<string, string>): string | undefined {
+  const out = name.replace(/\$\{\{\s*matrix\.([A-Za-z_][\w-]*)\s*\}\}/g, (all, field: string) => row[field] ?? all);
+  return out.includes("${{") ? undefined : out;
+}
+
+/** download-artifact's `pattern` (a glob; `*` is the only wildcard the workflows here use). */
+function globRegExp(pattern: string): RegExp {
+  const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${escaped.join(".*")}$`);
+}
+
 /**
- * The job graph: every `needs` names a job that exists; a job that downloads an artifact needs
- * the job that uploads it; the matrix job runs on `matrix.runner` and uses only generated fields.
+ * The job graph: every `needs` names a job that exists; a job that downloads an artifact (by name,
+ * matrix fields filled in for each matrix row, or by pattern) needs the jobs that upload it; the
+ * matrix job runs on `matrix.runner` and uses only generated fields.
  */
 export function checkJobs(workflow: unknown): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   const jobs = jobsOf(workflow);
   if (jobs.length === 0) return [{ message: "no jobs" }];
   const ids = new Set(jobs.map(([id]) => id));
+  /** artifact name -> the job that uploads it. */
   const uploaders = new Map<string, string>();
   for (const [id, job] of jobs) {
     for (const step of stepsOf(job)) {
       const name = isObject(step.with) ? step.with.name : undefined;
-      if (typeof step.uses === "string" && step.uses.startsWith("actions/upload-artifact@") && typeof name === "string") uploaders.set(name, id);
+      if (typeof step.uses !== "string" || !step.uses.startsWith("actions/upload-artifact@") || typeof name !== "string") continue;
+      for (const row of matrixValues(job)) {
+        const expanded = expandName(name, row);
+        if (expanded !== undefined) uploaders.set(expanded, id);
+      }
     }
   }
   for (const [id, job] of jobs) {
@@ -606,14 +808,26 @@ export function checkJobs(workflow: unknown): PolicyProblem[] {
     for (const need of needs) {
       if (!ids.has(need)) problems.push({ job: id, message: `needs "${need}", which is not a job in this workflow (jobs: ${[...ids].join(", ")})` });
     }
-    for (const step of stepsOf(job)) {
-      if (typeof step.uses !== "string" || !step.uses.startsWith("actions/download-artifact@")) continue;
-      const name = isObject(step.with) ? step.with.name : undefined;
-      if (typeof name !== "string") continue;
-      const uploader = uploaders.get(name);
-      if (!uploader) problems.push({ job: id, step: stepName(step, 0), message: `downloads artifact "${name}", which no job uploads` });
-      else if (!transitivelyNeeds(jobs, id, uploader)) problems.push({ job: id, message: `downloads artifact "${name}" but does not need "${uploader}", the job that uploads it` });
-    }
+    stepsOf(job).forEach((step, index) => {
+      if (typeof step.uses !== "string" || !step.uses.startsWith("actions/download-artifact@")) return;
+      const input = isObject(step.with) ? step.with : {};
+      const where = { job: id, step: stepName(step, index) };
+      const requireUploader = (artifact: string, uploader: string | undefined) => {
+        if (!uploader) problems.push({ ...where, message: `downloads artifact "${artifact}", which no job uploads` });
+        else if (!transitivelyNeeds(jobs, id, uploader)) problems.push({ job: id, message: `downloads artifact "${artifact}" but does not need "${uploader}", the job that uploads it` });
+      };
+      if (typeof input.name === "string") {
+        for (const row of matrixValues(job)) {
+          const artifact = expandName(input.name, row);
+          if (artifact !== undefined) requireUploader(artifact, uploaders.get(artifact));
+        }
+      } else if (typeof input.pattern === "string") {
+        const re = globRegExp(input.pattern);
+        const matching = [...uploaders].filter(([artifact]) => re.test(artifact));
+        if (matching.length === 0) problems.push({ ...where, message: `downloads artifacts "${input.pattern}", which no job uploads` });
+        for (const [artifact, uploader] of matching) requireUploader(artifact, uploader);
+      }
+    });
     if (typeof job["runs-on"] === "string" && job["runs-on"].includes("matrix.runner")) {
       const strategy = isObject(job.strategy) ? job.strategy : {};
       const matrix = isObject(strategy.matrix) ? strategy.matrix : {};
@@ -733,47 +947,56 @@ export function applyActionlintConfig(results: LintResult[], labels: string[]): 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Verdicts of a validate job (bun verify ci --summary)
+// Verdicts from result files: a validate job (--summary), the release (--release-check), and the
+// verdict job (--verdict). Every validate step writes its result with --json=FILE; a verdict is
+// read from that file alone, so a step that silently did nothing (bash steps that exit 0 with no
+// output have been reported on windows-11-arm, actions/partner-runner-images#169) is "not run".
+
+export type CheckId = "inspect" | "smoke" | "parity";
 
 export interface CheckInfo {
-  id: string;
+  id: CheckId;
   title: string;
-  /** Environment variable carrying the step's outcome. */
-  env: string;
+  /** The `bun verify` command whose result file this check reads. */
+  command: string;
   proves: string;
   reproduce: (target: Target, file: string) => string;
 }
 
 export const VALIDATE_CHECKS: CheckInfo[] = [
   {
-    id: "sha256sums",
-    title: "SHA256SUMS",
-    env: "BUN_PARITY_CHECK_SHA256SUMS",
-    proves: "the downloaded executable has the digest build-all wrote in SHA256SUMS (intact after upload and download)",
-    reproduce: (_t, file) => `in the ${DIST_ARTIFACT} artifact: grep ' ${file}$' SHA256SUMS | sha256sum --check -`,
-  },
-  {
     id: "inspect",
     title: "inspect",
-    env: "BUN_PARITY_CHECK_INSPECT",
-    proves: "format, architecture, linkage and (macOS) code signature are right for the target",
-    reproduce: (_t, file) => `bun verify inspect dist/dagger/${file}`,
+    command: "inspect",
+    proves: "format, architecture, linkage and (macOS) code signature are right for the target, and the bytes are the ones build-all listed in manifest.json",
+    reproduce: (t) => `bun verify inspect --dist ${DAGGER_DIST} --target ${t.id}`,
   },
   {
     id: "smoke",
     title: "smoke",
-    env: "BUN_PARITY_CHECK_SMOKE",
+    command: "smoke",
     proves: "the Dagger-built executable runs on this OS and passes every smoke case in targets.json",
-    reproduce: (t) => `bun verify smoke --require-all --target ${t.id} --dist dist/dagger`,
+    reproduce: (t) => `bun verify smoke --require-all --target ${t.id} --dist ${DAGGER_DIST}`,
   },
   {
     id: "parity",
     title: "parity",
-    env: "BUN_PARITY_CHECK_PARITY",
+    command: "parity",
     proves: "a native rebuild on this runner (just build) is bit-for-bit identical to the Dagger build",
-    reproduce: (t) => `bun verify parity --reference dist/dagger --target ${t.id}`,
+    reproduce: (t) => `bun verify parity --reference ${DAGGER_DIST} --target ${t.id}`,
   },
 ];
+
+/** The checks a release needs for every target it publishes. */
+export const RELEASE_CHECKS: CheckId[] = ["smoke", "parity"];
+
+/** Where a validate step writes its result: `<results>/<target id>/<check>.json`. */
+export function resultFileName(target: Pick<Target, "id">, check: CheckId): string {
+  return `${target.id}/${check}.json`;
+}
+
+/** What a step left behind: nothing, a file that could not be read, or its JSON. */
+export type FoundResult = { kind: "missing" } | { kind: "unreadable"; reason: string } | { kind: "file"; data: unknown };
 
 export type Verdict = "pass" | "fail" | "not run";
 
@@ -788,12 +1011,57 @@ export interface VerdictRow {
 const RUNNER_OS: Record<string, Target["os"]> = { Linux: "linux", macOS: "darwin", Windows: "windows" };
 const RUNNER_ARCH: Record<string, Target["arch"]> = { X64: "x64", ARM64: "arm64" };
 
+const baseName = (file: string) => file.split(/[\\/]/).pop() ?? file;
+
+/** One check's verdict from the result file its step wrote (verify/log.ts, ResultFile). */
+export function checkVerdict(check: CheckInfo, target: Target, file: string, found: FoundResult): { verdict: Verdict; detail: string } {
+  const where = resultFileName(target, check.id);
+  if (found.kind === "missing") return { verdict: "not run", detail: `no result file ${where} (the step did not run, or ended before writing it)` };
+  if (found.kind === "unreadable") return { verdict: "fail", detail: `${where}: ${found.reason}` };
+  const data = found.data as { kind?: unknown; command?: unknown; exitCode?: unknown; result?: Record<string, unknown> } | null;
+  if (typeof data !== "object" || data === null || data.kind !== "bun-parity-result" || typeof data.result !== "object" || data.result === null) {
+    return { verdict: "fail", detail: `${where} is not a bun-parity result file (written with --json=FILE)` };
+  }
+  if (data.command !== check.command) return { verdict: "fail", detail: `${where} was written by "bun verify ${String(data.command)}", not "bun verify ${check.command}"` };
+  const evidence = evidenceFor(check.id, target, file, data.result);
+  if (data.exitCode !== 0) {
+    const how = data.exitCode === 1 ? "the check failed" : data.exitCode === 2 ? "bad usage or input (exit 2)" : `ended with exit code ${String(data.exitCode)}`;
+    return { verdict: "fail", detail: [how, evidence.verdict === "pass" ? "" : evidence.detail].filter(Boolean).join(": ") };
+  }
+  return evidence;
+}
+
+/** What the result says about this target, whatever the exit code: a pass needs positive evidence. */
+function evidenceFor(check: CheckId, target: Target, file: string, result: Record<string, unknown>): { verdict: Verdict; detail: string } {
+  if (check === "inspect") {
+    const rows = Array.isArray(result.inspect) ? (result.inspect as { file?: string; ok?: boolean; problems?: string[] }[]) : [];
+    const row = rows.find((r) => typeof r.file === "string" && baseName(r.file) === file);
+    if (!row) return { verdict: "not run", detail: `the result does not inspect ${file}` };
+    return row.ok === true ? { verdict: "pass", detail: "" } : { verdict: "fail", detail: (row.problems ?? []).join("; ") || "inspection failed" };
+  }
+  if (check === "smoke") {
+    const smoke = result.smoke as { results?: { target?: string; case?: string; status?: string; reason?: string }[] } | undefined;
+    const cases = (smoke?.results ?? []).filter((r) => r.target === target.id);
+    if (cases.length === 0) return { verdict: "not run", detail: `no smoke case ran for ${target.id}` };
+    const failed = cases.filter((c) => c.status === "fail");
+    const notRun = cases.filter((c) => c.status !== "pass" && c.status !== "fail");
+    if (failed.length > 0) return { verdict: "fail", detail: failed.map((c) => `${c.case}: ${String(c.reason ?? "").split("\n")[0]}`).join("; ") };
+    if (notRun.length > 0) return { verdict: "not run", detail: notRun.map((c) => `${c.case}: ${String(c.reason ?? "not run").split("\n")[0]}`).join("; ") };
+    return { verdict: "pass", detail: `${cases.length} case(s) passed` };
+  }
+  const parity = result.parity as { rows?: { target?: string; file?: string; verdict?: string; explanation?: string[] }[] } | undefined;
+  const row = (parity?.rows ?? []).find((r) => r.target === target.id && r.file === file);
+  if (!row) return { verdict: "not run", detail: `the parity result has no row for ${file}` };
+  if (row.verdict === "identical") return { verdict: "pass", detail: "identical" };
+  return { verdict: "fail", detail: [row.verdict, ...(row.explanation ?? [])].join(": ") };
+}
+
 /**
  * The verdict rows of one validate job: first whether the runner is the target's OS and CPU
  * (a runner label that moved to another CPU makes every other check meaningless), then each
- * check's step outcome.
+ * check, from its result file.
  */
-export function verdicts(config: Config, target: Target, env: NodeJS.ProcessEnv): VerdictRow[] {
+export function verdicts(config: Config, target: Target, env: NodeJS.ProcessEnv, found: (check: CheckId) => FoundResult): VerdictRow[] {
   const file = artifactFileName(config, target);
   const os = env.RUNNER_OS;
   const arch = env.RUNNER_ARCH;
@@ -814,27 +1082,82 @@ export function verdicts(config: Config, target: Target, env: NodeJS.ProcessEnv)
   }
   const rows: VerdictRow[] = [runnerRow];
   for (const check of VALIDATE_CHECKS) {
-    const outcome = env[check.env] ?? "";
-    const verdict: Verdict = outcome === "success" ? "pass" : outcome === "failure" ? "fail" : "not run";
-    const detail =
-      outcome === "success" ? "" : outcome === "failure" ? "the step failed; its log and any annotation above say why"
-      : outcome === "" ? `no outcome (${check.env} not set)` : `step ${outcome} (an earlier step failed or the run was cancelled)`;
+    const { verdict, detail } = checkVerdict(check, target, file, found(check.id));
     rows.push({ check: check.title, verdict, detail, proves: check.proves, reproduce: check.reproduce(target, file) });
   }
   return rows;
 }
 
+export interface ReleaseRow {
+  target: string;
+  check: CheckId;
+  verdict: Verdict;
+  detail: string;
+}
+
+/** Before a release: every target's smoke and parity passed, read from the validate jobs' result files. */
+export function releaseVerdicts(config: Config, found: (target: Target, check: CheckId) => FoundResult): ReleaseRow[] {
+  return config.targets.flatMap((target) =>
+    RELEASE_CHECKS.map((id) => {
+      const check = VALIDATE_CHECKS.find((c) => c.id === id)!;
+      return { target: target.id, check: id, ...checkVerdict(check, target, artifactFileName(config, target), found(target, id)) };
+    }),
+  );
+}
+
+export interface JobRow {
+  job: string;
+  result: string;
+  verdict: Verdict;
+}
+
+/**
+ * The verdict job: `toJSON(needs)` of a job that needs every other one. Only "success" passes; a
+ * job that failed, was cancelled or was skipped (its own needs failed) fails the verdict.
+ */
+export function jobVerdicts(needs: unknown): JobRow[] {
+  if (typeof needs !== "object" || needs === null || Array.isArray(needs) || Object.keys(needs).length === 0) {
+    throw new Error("expected the JSON object of needs.<job>.result (toJSON(needs) of a job with needs)");
+  }
+  return Object.entries(needs as Record<string, { result?: unknown }>).map(([job, value]) => {
+    const result = typeof value?.result === "string" ? value.result : "unknown";
+    return { job, result, verdict: result === "success" ? "pass" : result === "skipped" ? "not run" : "fail" };
+  });
+}
+
 const escapeCell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
+const verdictLabel = (v: Verdict) => (v === "pass" ? "pass" : v === "fail" ? "**FAIL**" : "**not run**");
 
 export function verdictsMarkdown(target: Target, rows: VerdictRow[]): string {
-  const label = (v: Verdict) => (v === "pass" ? "pass" : v === "fail" ? "**FAIL**" : "**not run**");
   const lines = [
     `### validate ${target.id} on ${target.runner}`,
     "",
     "| check | result | what it proves | details |",
     "|---|---|---|---|",
-    ...rows.map((r) => `| ${r.check} | ${label(r.verdict)} | ${escapeCell(r.proves)} | ${escapeCell([r.detail, r.verdict !== "pass" && r.reproduce ? `reproduce: \`${r.reproduce}\`` : ""].filter(Boolean).join("; "))} |`),
+    ...rows.map((r) => `| ${r.check} | ${verdictLabel(r.verdict)} | ${escapeCell(r.proves)} | ${escapeCell([r.detail, r.verdict !== "pass" && r.reproduce ? `reproduce: \`${r.reproduce}\`` : ""].filter(Boolean).join("; "))} |`),
     "",
   ];
   return lines.join("\n");
+}
+
+export function releaseMarkdown(rows: ReleaseRow[]): string {
+  return [
+    "### release: what was validated",
+    "",
+    "| target | check | result | details |",
+    "|---|---|---|---|",
+    ...rows.map((r) => `| ${r.target} | ${r.check} | ${verdictLabel(r.verdict)} | ${escapeCell(r.detail)} |`),
+    "",
+  ].join("\n");
+}
+
+export function jobsMarkdown(rows: JobRow[]): string {
+  return [
+    "### verdict",
+    "",
+    "| job | result |",
+    "|---|---|",
+    ...rows.map((r) => `| ${r.job} | ${r.verdict === "pass" ? "success" : `**${r.result}**`} |`),
+    "",
+  ].join("\n");
 }

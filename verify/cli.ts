@@ -116,23 +116,29 @@ compile flags (minify, bytecode, exec argv, sourcemap). Exit codes follow diff: 
     run: async (io, v, files) => (await import("./commands/explain.ts")).runExplain(io, v, files),
   },
   ci: {
-    summary: "Write (--write) or check (--check) the GitHub workflow's matrix against targets.json; report a validate job (--summary)",
-    usage: "ci [--write | --check | --summary --target id] [--workflow file] [--markdown FILE] [--json] [--config file]",
-    details: `The validate job of .github/workflows/ci.yml has one matrix entry per target of targets.json (target,
-runner, file), between the lines "# bun-parity:matrix:begin" and "# bun-parity:matrix:end".
-Without a mode, prints that block.
-  --write    rewrites only the lines between the markers from targets.json; with no workflow yet, writes
-             the starter workflow (Dagger jobs test, lint, security-scan, build-all; one validate job per
-             target). The file is replaced atomically.
-  --check    fails (exit 1) when the block and targets.json disagree, naming each target and field; checks
-             that run steps call only dagger, just, bun verify, npm ci or well-known shell commands, that
-             every needed job exists and actions are pinned by commit SHA; and runs actionlint on every
-             workflow, with the runner labels of .github/actionlint.yaml. Part of \`just lint\`.
-  --summary  in a validate job: reads the step outcomes (BUN_PARITY_CHECK_SHA256SUMS, _INSPECT, _SMOKE,
-             _PARITY) and RUNNER_OS/RUNNER_ARCH, writes the verdicts to the job summary (or --markdown FILE)
-             and an annotation per failed check naming the target; exit 1 unless every check passed.
+    summary: "Write (--write) or check (--check) the GitHub workflow against targets.json; verdicts from result files (--summary, --release-check, --verdict)",
+    usage: "ci [--write | --check | --summary --target id --results DIR | --release-check --results DIR | --verdict] [--workflow file] [--markdown FILE] [--json] [--config file]",
+    details: `Generated from targets.json, between "# bun-parity:<block>:begin" and ":end" lines: the validate job's
+matrix (target, runner, file per target) and build-all's upload steps (one artifact per target).
+Without a mode, prints the matrix block.
+  --write          rewrites only the lines between the markers from targets.json; with no workflow yet,
+                   writes the starter workflow (Dagger jobs test, lint, security-scan, build-all; one
+                   validate job per target; the test suite on macOS and Windows when the justfile has a
+                   test recipe; a verdict job; a release job on v* tags). Atomic. A dagger.json that
+                   cannot be read is an error (its engineVersion is the Dagger CLI version).
+  --check          fails (exit 1) when a block and targets.json disagree, naming each target and field;
+                   checks that run steps call only dagger, just, bun verify, npm ci, gh release or
+                   well-known shell commands, that every needed job exists and every downloaded artifact
+                   is uploaded by a job it needs, and that actions are pinned by commit SHA; runs
+                   actionlint on every workflow, with the runner labels of .github/actionlint.yaml.
+  --summary        in a validate job: the verdict of each check read from the result file its step wrote
+                   (--results DIR: DIR/<target>/{inspect,smoke,parity}.json, from --json=FILE), plus
+                   RUNNER_OS/RUNNER_ARCH; a missing file is "not run", never a pass. Job summary (or
+                   --markdown FILE) and an annotation per failed check; exit 1 unless every check passed.
+  --release-check  before a release: every target's smoke and parity passed, from the same files.
+  --verdict        the verdict job: every job in $BUN_PARITY_NEEDS (toJSON(needs)) succeeded.
 See docs/ci.md.`,
-    options: { ...config, ...json, ...targetFlag, write: { type: "boolean" }, check: { type: "boolean" }, summary: { type: "boolean" }, workflow: { type: "string" }, markdown: { type: "string" } },
+    options: { ...config, ...json, ...targetFlag, write: { type: "boolean" }, check: { type: "boolean" }, summary: { type: "boolean" }, verdict: { type: "boolean" }, "release-check": { type: "boolean" }, results: { type: "string" }, workflow: { type: "string" }, markdown: { type: "string" } },
     run: async (io, v) => (await import("./commands/ci.ts")).runCi(io, v),
   },
   init: {
@@ -179,8 +185,13 @@ and module count. Exit 1 when any artifact fails.`,
   },
   security: {
     summary: "Scan sources and artifacts for secrets and leaks, check the supply chain, audit, write SBOMs and provenance",
-    usage: "security [--dist dir] [--strict] [--json] [--markdown FILE] [--config file]",
-    details: `Six checks, each passed, failed or not run (with the reason):
+    usage: "security [FILE ...] [--dist dir] [--strict] [--json] [--markdown FILE] [--config file]",
+    details: `What the artifact checks read: the output folder's manifest.json (default), or --dist DIR, or the
+executables named as FILE arguments. A folder without manifest.json is scanned too: the executables
+its SHA256SUMS lists (each digest checked), else every ELF, PE or Mach-O file in it, hashed; without
+manifest.json the SBOM and provenance are not run (the bundled packages and build inputs are unknown).
+A folder or file named that cannot be scanned (missing, empty, not an executable) is exit 2.
+Six checks, each passed, failed or not run (with the reason):
   secrets in sources     secretlint's recommended preset over the tracked and unignored files
   artifact leaks         the same rules over every module Bun embedded in each executable of
                          manifest.json (and the original sources of an embedded sourcemap), plus the
@@ -199,7 +210,8 @@ Exit 1 when a check fails; --strict also fails on a check that did not run (use 
 audit cannot be skipped silently). --markdown writes the report as Markdown (on GitHub Actions it
 goes to the job summary by default). See docs/security.md.`,
     options: { ...config, ...json, dist: { type: "string" }, strict: { type: "boolean" }, markdown: { type: "string" } },
-    run: async (io, v) => (await import("./commands/security.ts")).runSecurity(io, v),
+    positionals: true,
+    run: async (io, v, files) => (await import("./commands/security.ts")).runSecurity(io, v, files),
   },
   sign: {
     summary: "Re-sign macOS executables ad hoc, on any OS (deterministic)",

@@ -1,4 +1,4 @@
-// `bun verify security` (issue 7): six checks, each passed / failed / not run with the reason.
+// `bun verify security`: six checks, each passed / failed / not run with the reason.
 //   1 secrets in sources        security/secrets.ts      secretlint, recommended preset
 //   2 secrets and leaks in the  security/leaks.ts        the same rules over Bun's embedded modules and
 //     artifacts                                          sourcemaps, plus paths, process.env, .env
@@ -7,10 +7,12 @@
 //   5 SBOM per artifact         security/sbom.ts         CycloneDX 1.6 -> <dist>/sbom/
 //   6 provenance                security/provenance.ts   in-toto + SLSA v1 -> <dist>/attestations/
 // The checks never throw for what they find; a crash in one is reported as that check failing.
+// What checks 2, 5 and 6 read (a build folder, any folder of executables, named files) is decided
+// first, by security/scope.ts.
 import path from "node:path";
 import type { Project } from "./commands/context.ts";
-import { MANIFEST_FILE, type Manifest, readManifest } from "./digest.ts";
-import { type LoadedArtifact, loadArtifact, loadZstd } from "./security/artifacts.ts";
+import { MANIFEST_FILE } from "./digest.ts";
+import { type ArtifactRef, type LoadedArtifact, loadArtifact, loadZstd } from "./security/artifacts.ts";
 import { checkAudit } from "./security/audit.ts";
 import {
   CHECK_TITLES,
@@ -18,6 +20,7 @@ import {
   type CheckResult,
   type Finding,
   type SecurityReport,
+  checkResult,
   findingLocation,
   notRun,
   reportPassed,
@@ -25,6 +28,7 @@ import {
 import { leakContext, scanArtifacts } from "./security/leaks.ts";
 import { writeProvenance } from "./security/provenance.ts";
 import { PackageIndex, writeSboms } from "./security/sbom.ts";
+import { type ScanScope, SUMS_FILE } from "./security/scope.ts";
 import { scanSources, secretScanner, sourceFiles } from "./security/secrets.ts";
 import { checkSupplyChain } from "./security/supply-chain.ts";
 import { formatTable } from "./report/table.ts";
@@ -33,7 +37,8 @@ import { withSpan } from "./telemetry.ts";
 export * from "./security/findings.ts";
 
 export interface SecurityOptions {
-  distDir: string;
+  /** What the artifact checks read (security/scope.ts resolves it from --dist and the file arguments). */
+  scope: ScanScope;
   strict: boolean;
   env: NodeJS.ProcessEnv;
   /** Progress lines (stderr). */
@@ -42,8 +47,11 @@ export interface SecurityOptions {
 
 export async function runSecurityChecks(project: Project, options: SecurityOptions): Promise<SecurityReport> {
   const { config } = project;
+  const { scope } = options;
   const log = options.log ?? (() => {});
-  const manifest = await readManifest(path.join(options.distDir, MANIFEST_FILE));
+  const manifest = scope.kind === "manifest" ? scope.manifest : undefined;
+  // Where SBOMs and attestations would go, and what the report names: the scanned folder.
+  const distDir = scope.kind === "executables" ? (scope.distDir ?? config.outDir) : scope.distDir;
   // npm audit waits on the network: start it first, read the artifacts meanwhile.
   const audit = guarded("audit", () => checkAudit({ projectDir: config.projectDir, env: options.env }));
 
@@ -52,41 +60,71 @@ export async function runSecurityChecks(project: Project, options: SecurityOptio
   const secrets = await guarded("secrets", async () => scanSources(config.projectDir, await sourceFiles(config.projectDir, config.outDir, options.env), scanner));
 
   let artifacts: LoadedArtifact[] = [];
-  const noManifest = `no ${MANIFEST_FILE} in ${displayPath(options.distDir, config.projectDir)}: build first (bun verify build)`;
-  if (manifest) {
+  let leaks: CheckResult;
+  let sbom: CheckResult;
+  let provenance: CheckResult;
+  const packages = new PackageIndex(config.projectDir);
+  if (scope.kind === "manifest") {
     await loadZstd();
-    for (const entry of [...manifest.targets].sort((a, b) => a.id.localeCompare(b.id))) {
+    for (const entry of [...scope.manifest.targets].sort((a, b) => a.id.localeCompare(b.id))) {
       log(`security: reading ${entry.file}`);
-      artifacts.push(await loadArtifact(options.distDir, entry));
+      artifacts.push(await loadArtifact(scope.distDir, entry));
     }
+    leaks = await guarded("artifact-leaks", () => scanArtifacts(artifacts, leakContext(config, options.env, project.cacheDir), scanner));
+  } else if (scope.kind === "executables") {
+    await loadZstd();
+    const loaded: LoadedArtifact<ArtifactRef>[] = [];
+    const integrity: Finding[] = [...scope.findings];
+    for (const executable of scope.executables) {
+      log(`security: reading ${executable.file}`);
+      const artifact = await loadArtifact(path.dirname(executable.path), { file: executable.file });
+      if (executable.listedSha256 && artifact.sha256 && artifact.sha256 !== executable.listedSha256) {
+        integrity.push({
+          severity: "error",
+          rule: "artifact/sha256sums-mismatch",
+          artifact: executable.file,
+          message: `sha256 ${artifact.sha256.slice(0, 12)}… but ${SUMS_FILE} lists ${executable.listedSha256.slice(0, 12)}…: the file was replaced or altered after it was hashed`,
+        });
+      }
+      loaded.push(artifact);
+    }
+    leaks = await guarded("artifact-leaks", async () => {
+      const scanned = await scanArtifacts(loaded, leakContext(config, options.env, project.cacheDir), scanner);
+      return checkResult("artifact-leaks", [...integrity, ...scanned.findings], `${scanned.summary} (${scope.description})`);
+    });
+    loaded.length = 0;
+  } else {
+    leaks = notRun("artifact-leaks", scope.reason);
   }
-  const leaks = manifest
-    ? await guarded("artifact-leaks", () => scanArtifacts(artifacts, leakContext(config, options.env, project.cacheDir), scanner))
-    : notRun("artifact-leaks", noManifest);
 
   log("security: checking the supply chain");
   const supplyChain = await guarded("supply-chain", () =>
     checkSupplyChain({ projectDir: config.projectDir, manifest, lock: project.lock, cacheDir: project.cacheDir, env: options.env }),
   );
 
-  const packages = new PackageIndex(config.projectDir);
-  const sbom = manifest
-    ? await guarded("sbom", () =>
-        writeSboms(artifacts, manifest, { distDir: options.distDir, projectDir: config.projectDir, projectName: config.name, projectVersion: config.version, lock: project.lock, compilerPath: project.compiler.path }),
-      )
-    : notRun("sbom", noManifest);
-  const provenance = manifest
-    ? await guarded("provenance", () =>
-        writeProvenance(artifacts, manifest as Manifest, {
-          distDir: options.distDir,
-          projectDir: config.projectDir,
-          configFile: config.file,
-          lock: project.lock,
-          packages,
-          env: options.env,
-        }),
-      )
-    : notRun("provenance", noManifest);
+  if (manifest) {
+    sbom = await guarded("sbom", () =>
+      writeSboms(artifacts, manifest, { distDir, projectDir: config.projectDir, projectName: config.name, projectVersion: config.version, lock: project.lock, compilerPath: project.compiler.path }),
+    );
+    provenance = await guarded("provenance", () =>
+      writeProvenance(artifacts, manifest, {
+        distDir,
+        projectDir: config.projectDir,
+        configFile: config.file,
+        lock: project.lock,
+        packages,
+        env: options.env,
+      }),
+    );
+  } else {
+    // Without manifest.json the bundled packages, the runtime and the build inputs are unknown:
+    // an SBOM or a provenance statement would have to guess them.
+    const reason = scope.kind === "none"
+      ? scope.reason
+      : `no ${MANIFEST_FILE} for ${scope.description}: the bundled packages and build inputs an SBOM or provenance records are only in ${MANIFEST_FILE} (bun verify build writes it)`;
+    sbom = notRun("sbom", reason);
+    provenance = notRun("provenance", reason);
+  }
   artifacts = [];
 
   log("security: waiting for npm audit");
@@ -96,7 +134,8 @@ export async function runSecurityChecks(project: Project, options: SecurityOptio
   }));
   return {
     project: config.projectDir,
-    distDir: options.distDir,
+    distDir,
+    scope: scope.description,
     strict: options.strict,
     checks,
     passed: reportPassed(checks, options.strict),

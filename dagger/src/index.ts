@@ -1,18 +1,21 @@
-// The Dagger module (issue 5). Each function runs the justfile recipe a developer runs on a
-// laptop, inside a container pinned by digest, with bun and just installed from the same
-// package-lock.json. No build logic lives here: see toolchain.ts for the container and the
-// recipe table, docs/dagger.md for how to call it.
-import { argument, func, object } from "@dagger.io/dagger";
+// The Dagger module. Each function runs the justfile recipe a developer runs on a laptop, inside
+// a container pinned by digest, with bun and just installed from the same package-lock.json. No
+// build logic lives here: see toolchain.ts for the container and the recipe table, docs/dagger.md
+// for how to call it. Value imports from the SDK are limited to what its bundle-mode entry exports
+// (test/dagger/bundle-imports.test.ts).
+import { argument, dag, func, object } from "@dagger.io/dagger";
 import type { Directory, File, Secret } from "@dagger.io/dagger";
 import { getTracer } from "@dagger.io/dagger/telemetry";
 
 import { reportOrThrow, runCi, runStep, skipped, type StepResult } from "./steps.js";
-import { artifactFileName, readBuildLayout, smokeVenue, TARGETS_FILE, type BuildLayout } from "./targets.js";
+import { artifactFileName, readBuildLayout, smokeLabel, smokeVenue, TARGETS_FILE, type BuildLayout } from "./targets.js";
 import {
+  BASE_IMAGE,
   buildAllOutput,
   buildTargetOutput,
   DEFAULT_NPM_REGISTRY,
   SOURCE_IGNORE,
+  securityContainer,
   smokeContainer,
   stepContainer,
   type ToolchainOptions,
@@ -48,6 +51,9 @@ export class BunParity {
   /** The npm registry the token is for. */
   npmRegistry: string;
 
+  /** The image every container starts from. */
+  baseImage: string;
+
   constructor(
     /**
      * Token for a private npm registry (e.g. env://NPM_TOKEN). Used by `npm ci` only, through
@@ -56,9 +62,17 @@ export class BunParity {
     npmToken?: Secret,
     /** The npm registry the token is for. */
     npmRegistry: string = DEFAULT_NPM_REGISTRY,
+    /**
+     * The image every container starts from: Node 22 on Debian 12, pinned by digest. Pass a
+     * mirror's copy (same digest, e.g. registry.example.com/library/node:22.20.0-bookworm-slim@sha256:...)
+     * for an engine that cannot reach Docker Hub. It needs node, npm and bash for linux/amd64 and,
+     * for the arm64 smoke run, linux/arm64.
+     */
+    baseImage: string = BASE_IMAGE,
   ) {
     this.npmToken = npmToken;
     this.npmRegistry = npmRegistry;
+    this.baseImage = baseImage;
   }
 
   /**
@@ -67,7 +81,7 @@ export class BunParity {
    */
   @func()
   async buildAll(
-    /** The project (default: the repository root, without node_modules, dist and .git). */
+    /** The project (default: the repository root, without what git ignores and .git). */
     @argument({ defaultPath: "/", ignore: SOURCE_IGNORE }) source: Directory,
   ): Promise<Directory> {
     return inSpan("build-all: just build-all", {}, async () => {
@@ -85,7 +99,7 @@ export class BunParity {
    */
   @func()
   async build(
-    /** The project (default: the repository root, without node_modules, dist and .git). */
+    /** The project (default: the repository root, without what git ignores and .git). */
     @argument({ defaultPath: "/", ignore: SOURCE_IGNORE }) source: Directory,
     /** Target id from targets.json, e.g. linux-x64. */
     target: string,
@@ -100,7 +114,7 @@ export class BunParity {
   /** Run the test suite with `just test` and return its output; fails when a test fails. */
   @func()
   async test(
-    /** The project (default: the repository root, without node_modules, dist and .git). */
+    /** The project (default: the repository root, without what git ignores and .git). */
     @argument({ defaultPath: "/", ignore: SOURCE_IGNORE }) source: Directory,
   ): Promise<string> {
     return inSpan("test: just test", {}, () => stepContainer(source, "test", this.toolchainOptions()).combinedOutput());
@@ -109,44 +123,50 @@ export class BunParity {
   /** Lint and type-check with `just lint` and return the output; fails on any finding. */
   @func()
   async lint(
-    /** The project (default: the repository root, without node_modules, dist and .git). */
+    /** The project (default: the repository root, without what git ignores and .git). */
     @argument({ defaultPath: "/", ignore: SOURCE_IGNORE }) source: Directory,
   ): Promise<string> {
     return inSpan("lint: just lint", {}, () => stepContainer(source, "lint", this.toolchainOptions()).combinedOutput());
   }
 
   /**
-   * Security scan with `just security` (bun verify security: secrets, leaks inside the
-   * artifacts, supply chain) and return its report; fails when the scan finds a problem.
+   * Security scan of build-all's output with `just security --strict` (bun verify security:
+   * secrets, leaks inside the executables, supply chain, audit, SBOM, provenance) and return its
+   * report; fails when a check fails or could not run.
    */
   @func()
   async securityScan(
-    /** The project (default: the repository root, without node_modules, dist and .git). */
+    /** The project (default: the repository root, without what git ignores and .git). */
     @argument({ defaultPath: "/", ignore: SOURCE_IGNORE }) source: Directory,
   ): Promise<string> {
-    return inSpan("security-scan: just security", {}, () =>
-      stepContainer(source, "securityScan", this.toolchainOptions()).combinedOutput());
+    return inSpan("security-scan: just security --strict", {}, async () => {
+      const layout = await this.layout(source);
+      const artifacts = buildAllOutput(source, layout, this.toolchainOptions());
+      return securityContainer(source, layout, artifacts, this.toolchainOptions()).combinedOutput();
+    });
   }
 
   /**
    * Smoke-test the linux executables from build-all with `just smoke --target <id>`, each in a
-   * container of its own platform (linux/amd64, linux/arm64 emulated by the engine). macOS and
-   * Windows targets are listed as not run: they need their own runners.
+   * container of its own platform; a platform other than the engine's runs emulated (QEMU) and is
+   * reported as such. macOS and Windows targets are listed as not run: they need their own runners.
    */
   @func()
   async smoke(
-    /** The project (default: the repository root, without node_modules, dist and .git). */
+    /** The project (default: the repository root, without what git ignores and .git). */
     @argument({ defaultPath: "/", ignore: SOURCE_IGNORE }) source: Directory,
   ): Promise<string> {
     return inSpan("smoke", {}, async () => {
       const layout = await this.layout(source);
       const artifacts = buildAllOutput(source, layout, this.toolchainOptions());
+      const enginePlatform = await dag.defaultPlatform();
       const results = await Promise.all(layout.targets.map((target): Promise<StepResult> => {
         const venue = smokeVenue(target);
         if (venue.kind === "not-run") return Promise.resolve(skipped(target.id, `not run: ${venue.reason}`));
-        const attributes = { "bun_parity.target": target.id, "bun_parity.platform": venue.platform };
-        return runStep(target.id, () =>
-          inSpan(`smoke ${target.id}: just smoke --target ${target.id}`, attributes, () =>
+        const label = smokeLabel(target, venue.platform, enginePlatform);
+        const attributes = { "bun_parity.target": target.id, "bun_parity.platform": venue.platform, "bun_parity.emulated": venue.platform !== enginePlatform };
+        return runStep(label, () =>
+          inSpan(`smoke ${label}: just smoke --target ${target.id}`, attributes, () =>
             smokeContainer(source, layout, artifacts, target, venue.platform, this.toolchainOptions()).combinedOutput()));
       }));
       return reportOrThrow("smoke", results, { outputOf: "all" });
@@ -154,21 +174,21 @@ export class BunParity {
   }
 
   /**
-   * The whole pipeline: test, lint and security-scan concurrently, then build-all and smoke.
-   * build-all runs even when a check failed (smoke only needs it to pass); the failure report
-   * names every failed step with the tail of its output. Example: dagger call ci
+   * The whole pipeline: test, lint and build-all concurrently, then security-scan and smoke on
+   * build-all's executables. build-all runs even when a check failed; the failure report names
+   * every failed step with the tail of its output. Example: dagger call ci
    */
   @func()
   async ci(
-    /** The project (default: the repository root, without node_modules, dist and .git). */
+    /** The project (default: the repository root, without what git ignores and .git). */
     @argument({ defaultPath: "/", ignore: SOURCE_IGNORE }) source: Directory,
   ): Promise<string> {
     return inSpan("ci", {}, async () => {
       const results = await runCi({
         test: () => this.test(source),
         lint: () => this.lint(source),
-        securityScan: () => this.securityScan(source),
         buildAll: async () => (await (await this.buildAll(source)).entries()).join("\n"),
+        securityScan: () => this.securityScan(source),
         smoke: () => this.smoke(source),
       });
       return reportOrThrow("ci", results, { outputOf: "failed" });
@@ -176,7 +196,7 @@ export class BunParity {
   }
 
   private toolchainOptions(): ToolchainOptions {
-    return { npmToken: this.npmToken, npmRegistry: this.npmRegistry };
+    return { npmToken: this.npmToken, npmRegistry: this.npmRegistry, baseImage: this.baseImage };
   }
 
   private async layout(source: Directory): Promise<BuildLayout> {

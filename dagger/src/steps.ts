@@ -1,7 +1,12 @@
 // How `ci` and `smoke` run several steps: every step runs and reports, and a failure report
 // names each failed step with the tail of its output instead of stopping at the first one.
 // No Dagger calls here: the steps are functions, so the order and the report are unit-tested.
-import { ExecError } from "@dagger.io/dagger";
+//
+// Nothing is imported from @dagger.io/dagger: a module runs in bundle mode (its package.json does
+// not list the SDK), where that import is the SDK's generated entry, which exports the decorators,
+// the connection functions and the generated client only, not the error classes (export list:
+// sdk/typescript/runtime/tsutils/module/index.ts in dagger/dagger at v0.21.8; checked by
+// test/dagger/bundle-imports.test.ts). Exec failures are recognised by their shape instead.
 
 export type StepStatus = "passed" | "failed" | "skipped";
 
@@ -22,9 +27,31 @@ export function tail(text: string, lines = TAIL_LINES): string {
   return [`… (${all.length - lines} earlier lines omitted)`, ...all.slice(-lines)].join("\n");
 }
 
+/** What the SDK's ExecError carries (sdk/typescript/src/common/errors/ExecError.ts, v0.21.8). */
+export interface ExecFailure {
+  name: "ExecError";
+  message: string;
+  cmd: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * An exec failure, by shape: `name === "ExecError"` with the command, exit code and output. The
+ * class itself cannot be imported in bundle mode, and `instanceof` would not hold across two
+ * copies of the SDK anyway.
+ */
+export function isExecFailure(error: unknown): error is ExecFailure {
+  if (typeof error !== "object" || error === null) return false;
+  const e = error as Record<string, unknown>;
+  return e.name === "ExecError" && Array.isArray(e.cmd) && typeof e.exitCode === "number" &&
+    typeof e.stdout === "string" && typeof e.stderr === "string";
+}
+
 /** A failure in words: the command and exit code for a failed exec, else the error message. */
 export function describeFailure(error: unknown): string {
-  if (error instanceof ExecError) {
+  if (isExecFailure(error)) {
     const output = [error.stdout, error.stderr].filter((s) => s && s.trim() !== "").join("\n");
     return `\`${error.cmd.join(" ")}\` exited with ${error.exitCode}\n${tail(output)}`;
   }
@@ -78,25 +105,28 @@ export class StepsFailedError extends Error {
 export interface CiSteps {
   test: () => Promise<string>;
   lint: () => Promise<string>;
-  securityScan: () => Promise<string>;
   /** Resolves to a short description of what was built (the output folder's entries). */
   buildAll: () => Promise<string>;
+  /** Both read build-all's executables. */
+  securityScan: () => Promise<string>;
   smoke: () => Promise<string>;
 }
 
 /**
- * test, lint and security-scan concurrently; then build-all, even if one of them failed (a broken
- * test must not hide a broken build); then smoke, which needs build-all's executables.
+ * test, lint and build-all concurrently (a broken test must not hide a broken build); then
+ * security-scan and smoke, which read build-all's executables, concurrently. When build-all
+ * failed those two are skipped and say why.
  */
 export async function runCi(steps: CiSteps): Promise<StepResult[]> {
-  const checks = await Promise.all([
+  const [test, lint, build] = await Promise.all([
     runStep("test", steps.test),
     runStep("lint", steps.lint),
-    runStep("security-scan", steps.securityScan),
+    runStep("build-all", steps.buildAll),
   ]);
-  const build = await runStep("build-all", steps.buildAll);
-  const smoke = build.status === "passed" ? await runStep("smoke", steps.smoke) : skipped("smoke", "build-all failed");
-  return [...checks, build, smoke];
+  const after = build.status === "passed"
+    ? await Promise.all([runStep("security-scan", steps.securityScan), runStep("smoke", steps.smoke)])
+    : [skipped("security-scan", "build-all failed"), skipped("smoke", "build-all failed")];
+  return [test, lint, build, ...after];
 }
 
 /** The report when every step passed or was skipped; throws StepsFailedError otherwise. */

@@ -104,3 +104,13 @@ export function smokeVenue(target: TargetSummary): SmokeVenue {
   if (!platform) return { kind: "not-run", reason: `no linux container platform for arch "${target.arch}"` };
   return { kind: "container", platform };
 }
+
+/**
+ * The name a smoke run is reported under. A container of another CPU than the engine's runs under
+ * the engine's QEMU: it says so, since Bun has been reported aborting under qemu-user emulation
+ * (oven-sh/bun#41087, oven-sh/bun#20442) and such a run proves less than one on a native runner
+ * (the workflow's validate job for the target runs on one).
+ */
+export function smokeLabel(target: TargetSummary, platform: Platform, enginePlatform: Platform): string {
+  return platform === enginePlatform ? target.id : `${target.id} (emulated: ${platform} under QEMU on a ${enginePlatform} engine)`;
+}

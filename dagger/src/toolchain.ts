@@ -52,22 +52,41 @@ export const CONTAINER_ENV: Readonly<Record<string, string>> = {
 };
 
 /**
- * Not uploaded from the host: installed dependencies (installed in the container from the
- * lockfile instead), build output, git internals, generated SDK and coverage.
- * Gitignore syntax: a bare name matches at any depth. `.env` files stay: they are build inputs.
+ * Not uploaded from the host: what git ignores here (.gitignore, dagger/.gitignore) plus .git.
+ * Dagger matches these with moby/patternmatcher, anchored at the context root (internal/fsutil/
+ * filter.go and core/modfunc.go in dagger/dagger v0.21.8): a bare `node_modules` is only the
+ * top-level folder, so every pattern that git applies at any depth starts with `**` + "/". A folder
+ * that matches is left out with everything in it. `.env` files stay: they are build inputs.
  * Literals only: the SDK's introspector evaluates this array's text when it reads `@argument`, and
- * a name inside it (e.g. STAGING_FOLDER) is a ReferenceError at module load (a test checks this).
+ * a name inside it is a ReferenceError at module load (a test checks this).
+ * test/dagger/source-ignore.test.ts runs these patterns over the repository's files and compares
+ * the result with `git check-ignore`.
  */
 export const SOURCE_IGNORE = [
-  "node_modules",
-  "dist",
-  ".bun-parity-staging",
   ".git",
+  "**/node_modules",
+  "**/.pnpm-store",
+  "**/dist",
+  "**/.bun-parity-staging",
+  "**/lib",
+  "**/coverage",
+  "**/test-results",
+  "**/*.tsbuildinfo",
   "dagger/sdk",
-  "coverage",
-  "test-results",
-  "*.tsbuildinfo",
 ];
+
+/**
+ * Debian packages the test suite needs besides Node: git (fixtures are committed to test provenance;
+ * git check-ignore is the oracle of the upload test), qemu-user-static and the arm64 sysroot run
+ * linux-arm64 executables in the smoke tests, chromium opens the HTML report (the tests skip those
+ * on macOS and Windows, not on Linux). Only the `test` container gets them.
+ */
+export const TEST_PACKAGES = ["git", "qemu-user-static", "libc6-arm64-cross", "chromium"] as const;
+
+/** apt-get as the Dockerfile best practice has it: one layer, no recommends, no package lists left. */
+export function aptInstall(packages: readonly string[]): string[] {
+  return ["sh", "-c", `apt-get update -qq && apt-get install -y -qq --no-install-recommends ${packages.join(" ")} && rm -rf /var/lib/apt/lists/*`];
+}
 
 /** The install step sees only these files, so editing source does not invalidate it. */
 export const INSTALL_INPUTS = ["package.json", "package-lock.json"] as const;
@@ -81,10 +100,15 @@ export const RECIPES = {
   test: () => ["test"],
   lint: () => ["lint"],
   smoke: (targetId: string) => ["smoke", "--target", targetId],
-  securityScan: () => ["security"],
+  // --strict: a check that could not run (the audit without network, say) fails the scan.
+  securityScan: () => ["security", "--strict"],
 } as const;
 
 export interface ToolchainOptions {
+  /** Image every container starts from; default BASE_IMAGE (a mirror's copy of it, say). */
+  baseImage?: string;
+  /** Debian packages installed before anything from the project (the test container's TEST_PACKAGES). */
+  aptPackages?: readonly string[];
   /** Container platform; default: the engine's own. */
   platform?: Platform;
   /** Token for a private npm registry, used by `npm ci` only. */
@@ -110,8 +134,9 @@ export function npmrcFor(registry: string): string {
 
 /** Base image + explicit environment + cache volumes, before anything from the project. */
 export function baseContainer(options: ToolchainOptions = {}): Container {
-  let ctr = dag.container(options.platform ? { platform: options.platform } : undefined).from(BASE_IMAGE);
+  let ctr = dag.container(options.platform ? { platform: options.platform } : undefined).from(options.baseImage ?? BASE_IMAGE);
   for (const [name, value] of Object.entries(CONTAINER_ENV)) ctr = ctr.withEnvVariable(name, value);
+  if (options.aptPackages && options.aptPackages.length > 0) ctr = ctr.withExec(aptInstall(options.aptPackages));
   return ctr
     .withMountedCache(CACHES.npm.path, dag.cacheVolume(CACHES.npm.volume), { sharing: CacheSharingMode.Shared })
     .withMountedCache(CACHES.runtimes.path, dag.cacheVolume(CACHES.runtimes.volume), { sharing: CacheSharingMode.Shared })
@@ -164,13 +189,28 @@ export function buildTargetOutput(
     .file(`${WORKDIR}/${layout.outDir}/${artifactFileName(layout, target)}`);
 }
 
-/** `just test` / `just lint` / `just security`: the runner's output is the function's result. */
+/** `just test` (with TEST_PACKAGES) / `just lint`: the runner's output is the function's result. */
 export function stepContainer(
   source: Directory,
-  recipe: "test" | "lint" | "securityScan",
+  recipe: "test" | "lint",
   options: ToolchainOptions = {},
 ): Container {
-  return runRecipe(toolchainContainer(source, options), RECIPES[recipe]());
+  const withPackages = recipe === "test" ? { ...options, aptPackages: TEST_PACKAGES } : options;
+  return runRecipe(toolchainContainer(source, withPackages), RECIPES[recipe]());
+}
+
+/**
+ * `just security --strict` with build-all's output in the output folder, so the scan reads the
+ * executables (leaks, SBOM, provenance) instead of reporting them "not run".
+ */
+export function securityContainer(
+  source: Directory,
+  layout: BuildLayout,
+  artifacts: Directory,
+  options: ToolchainOptions = {},
+): Container {
+  const ctr = toolchainContainer(source, options).withDirectory(`${WORKDIR}/${layout.outDir}`, artifacts);
+  return runRecipe(ctr, RECIPES.securityScan());
 }
 
 /**

@@ -6,7 +6,7 @@ import path from "node:path";
 
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { DEFAULT_NPM_REGISTRY, SOURCE_IGNORE } from "../../dagger/src/toolchain.ts";
+import { BASE_IMAGE, DEFAULT_NPM_REGISTRY, SOURCE_IGNORE } from "../../dagger/src/toolchain.ts";
 import { cliName, installedSdkVersion, introspectModule, PINNED_SDK_VERSION, type IntrospectedModule } from "./query-tree.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -34,7 +34,7 @@ describe("dagger.json", () => {
     expect(installedSdkVersion()).toBe(PINNED_SDK_VERSION);
   });
 
-  it("keeps the SDK template's dagger/ files, with the installed SDK as a fallback for tsc", () => {
+  it("keeps the SDK template's dagger/ files, tsconfig.json as `dagger develop` writes it", () => {
     const dir = path.join(ROOT, daggerJson.source);
     expect(JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"))).toMatchObject({ type: "module" });
     expect(readFileSync(path.join(dir, ".gitignore"), "utf8").split("\n")).toContain("/sdk");
@@ -42,9 +42,16 @@ describe("dagger.json", () => {
       compilerOptions: { experimentalDecorators: boolean; paths: Record<string, string[]> };
     };
     expect(tsconfig.compilerOptions.experimentalDecorators).toBe(true);
-    // First entry: what the engine writes (the generated SDK); second: the npm package, for tsc here.
-    expect(tsconfig.compilerOptions.paths["@dagger.io/dagger"]?.[0]).toBe("./sdk/index.ts");
-    expect(tsconfig.compilerOptions.paths["@dagger.io/dagger/telemetry"]?.[0]).toBe("./sdk/telemetry.ts");
+    // What the runtime writes (sdk/typescript/runtime/tsutils/tsconfig_updator.go, v0.21.8): the
+    // generated SDK only. A fallback to the npm package would type-check against far more exports
+    // than bundle mode has; tsc here uses test/dagger/tsconfig.json (bundle-shaped declarations).
+    expect(tsconfig.compilerOptions.paths).toEqual({
+      "@dagger.io/dagger": ["./sdk/index.ts"],
+      "@dagger.io/dagger/telemetry": ["./sdk/telemetry.ts"],
+    });
+    // Bundle mode needs a package.json that does not list the SDK (runtime/config.go, detectSDKLibOrigin).
+    const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    expect(pkg.dependencies?.["@dagger.io/dagger"]).toBeUndefined();
   });
 
   it("names the main class after the module (bun-parity -> BunParity)", () => {
@@ -54,7 +61,7 @@ describe("dagger.json", () => {
 });
 
 describe("the functions `dagger call --help` lists", () => {
-  it("are exactly the ones issue 5 asks for, in kebab-case", () => {
+  it("are exactly build, build-all, ci, lint, security-scan, smoke and test, in kebab-case", () => {
     expect(mod.functions.map((f) => f.cliName).sort()).toEqual(
       ["build", "build-all", "ci", "lint", "security-scan", "smoke", "test"],
     );
@@ -88,10 +95,17 @@ describe("the functions `dagger call --help` lists", () => {
     expect(mod.constructorArgs.map((a) => [a.cliName, a.type, a.optional])).toEqual([
       ["npm-token", "Secret", true],
       ["npm-registry", "string", true],
+      ["base-image", "string", true],
     ]);
     expect(mod.constructorArgs[1]?.defaultValue).toBe(DEFAULT_NPM_REGISTRY);
     const all = [...mod.constructorArgs, ...mod.functions.flatMap((f) => f.args)];
     for (const arg of all.filter((a) => /token|secret|password/i.test(a.name))) expect(arg.type, arg.name).toBe("Secret");
+  });
+
+  it("take --base-image on the module, defaulting to the pinned digest, documented for mirrors", () => {
+    const baseImage = mod.constructorArgs.find((a) => a.cliName === "base-image");
+    expect(baseImage?.defaultValue).toBe(BASE_IMAGE);
+    expect(baseImage?.description).toMatch(/mirror/);
   });
 
   it("spell names the way the CLI does", () => {

@@ -12,7 +12,7 @@ import { dag } from "@dagger.io/dagger";
 import { afterAll, describe, expect, it } from "vitest";
 
 import { readBuildLayout } from "../../dagger/src/targets.ts";
-import { buildAllOutput, buildTargetOutput, RECIPES, smokeContainer, stepContainer } from "../../dagger/src/toolchain.ts";
+import { buildAllOutput, buildTargetOutput, RECIPES, securityContainer, smokeContainer, stepContainer } from "../../dagger/src/toolchain.ts";
 import { execs, queryOf } from "./query-tree.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -54,7 +54,7 @@ function moduleJustCommands(): { fn: string; argv: string[] }[] {
     build: buildTargetOutput(source, layout, target.id),
     test: stepContainer(source, "test"),
     lint: stepContainer(source, "lint"),
-    "security-scan": stepContainer(source, "securityScan"),
+    "security-scan": securityContainer(source, layout, artifacts),
     smoke: smokeContainer(source, layout, artifacts, target, "linux/amd64" as never),
   };
   return Object.entries(pipelines).flatMap(([fn, pipeline]) =>
@@ -90,11 +90,11 @@ describe("the module's just commands against the justfile", () => {
       build: ["build", "linux-x64"],
       test: ["test"],
       lint: ["lint"],
-      "security-scan": ["security"],
+      "security-scan": ["security", "--strict"],
       smoke: ["smoke", "--target", "linux-x64"],
     });
     expect(RECIPES.buildAll()).toEqual(["build-all"]);
-    expect(RECIPES.securityScan()).toEqual(["security"]);
+    expect(RECIPES.securityScan()).toEqual(["security", "--strict"]);
   });
 });
 
@@ -128,6 +128,6 @@ describe("the drift check catches drift (injected into a copy of the justfile)",
 
   it("a removed recipe (security)", () => {
     const copy = copyWith("removed", (text) => text.replace(/^security \*ARGS:\n(?:[ \t]+.*\n)*/m, ""));
-    expect(recipeProblems(copy)).toEqual([expect.stringMatching(/^security-scan runs `just security`, but .* has no recipe "security"/)]);
+    expect(recipeProblems(copy)).toEqual([expect.stringMatching(/^security-scan runs `just security --strict`, but .* has no recipe "security"/)]);
   });
 });

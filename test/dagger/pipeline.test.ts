@@ -7,8 +7,9 @@ import path from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 
-import { readBuildLayout, smokeVenue, findTarget, type BuildLayout } from "../../dagger/src/targets.ts";
+import { readBuildLayout, smokeLabel, smokeVenue, findTarget, type BuildLayout } from "../../dagger/src/targets.ts";
 import {
+  aptInstall,
   BASE_IMAGE,
   buildAllOutput,
   buildTargetOutput,
@@ -18,8 +19,10 @@ import {
   INSTALL_COMMAND,
   npmrcFor,
   SOURCE_IGNORE,
+  securityContainer,
   smokeContainer,
   stepContainer,
+  TEST_PACKAGES,
   WORKDIR,
 } from "../../dagger/src/toolchain.ts";
 import { envOf, execs, indexOfStep, isQueryRef, queryOf, stepsNamed, type QueryStep } from "./query-tree.ts";
@@ -37,6 +40,9 @@ function isSource(value: unknown): boolean {
 
 const linuxArm64 = findTarget(layout, "linux-arm64");
 
+/** The `npm ci` exec (the test container runs apt-get before it). */
+const isInstall = (s: QueryStep) => s.operation === "withExec" && JSON.stringify(s.args.args) === JSON.stringify(INSTALL_COMMAND);
+
 type FunctionName = "buildAll" | "build" | "test" | "lint" | "securityScan" | "smoke";
 
 /** Every pipeline the module's functions build, by function name. */
@@ -46,7 +52,7 @@ function pipelines(l: BuildLayout = layout): Record<FunctionName, QueryStep[]> {
     build: queryOf(buildTargetOutput(source, l, "linux-arm64")),
     test: queryOf(stepContainer(source, "test")),
     lint: queryOf(stepContainer(source, "lint")),
-    securityScan: queryOf(stepContainer(source, "securityScan")),
+    securityScan: queryOf(securityContainer(source, l, buildAllOutput(source, l))),
     smoke: queryOf(smokeContainer(source, l, buildAllOutput(source, l), linuxArm64, "linux/arm64" as never)),
   };
 }
@@ -88,7 +94,7 @@ describe("the pinned toolchain container", () => {
           sharing: "SHARED",
         },
       ]);
-      const install = indexOfStep(query, (s) => s.operation === "withExec");
+      const install = indexOfStep(query, isInstall);
       expect(indexOfStep(query, (s) => s.operation === "withMountedCache"), fn).toBeLessThan(install);
     }
   });
@@ -103,9 +109,9 @@ describe("the pinned toolchain container", () => {
         { path: "/src/package.json", from: sourceQuery, file: { operation: "file", args: { path: "package.json" } } },
         { path: "/src/package-lock.json", from: sourceQuery, file: { operation: "file", args: { path: "package-lock.json" } } },
       ]);
-      const install = indexOfStep(query, (s) => s.operation === "withExec");
+      const install = indexOfStep(query, isInstall);
       const addSource = indexOfStep(query, (s) => s.operation === "withDirectory" && isSource(s.args.source));
-      expect(execs(query)[0], fn).toEqual(INSTALL_COMMAND);
+      expect(execs(query).filter((argv) => argv[0] !== "sh")[0], fn).toEqual(INSTALL_COMMAND);
       expect(INSTALL_COMMAND).toEqual(["npm", "ci"]);
       expect(indexOfStep(query, (s) => s.operation === "withFile" && s.args.path === "/src/package-lock.json")).toBeLessThan(install);
       expect(addSource, fn).toBeGreaterThan(install);
@@ -114,7 +120,7 @@ describe("the pinned toolchain container", () => {
   });
 
   it("leaves installed dependencies, build output and git internals out of the upload, but keeps .env files", () => {
-    expect(SOURCE_IGNORE).toEqual(expect.arrayContaining(["node_modules", "dist", ".git"]));
+    expect(SOURCE_IGNORE).toEqual(expect.arrayContaining(["**/node_modules", "**/dist", ".git"]));
     expect(SOURCE_IGNORE.some((pattern) => pattern.startsWith(".env"))).toBe(false);
   });
 });
@@ -125,14 +131,14 @@ describe("each function runs the justfile recipe a developer runs", () => {
     build: ["just", "build", "linux-arm64"],
     test: ["just", "test"],
     lint: ["just", "lint"],
-    securityScan: ["just", "security"],
+    securityScan: ["just", "security", "--strict"],
     smoke: ["just", "smoke", "--target", "linux-arm64"],
   };
 
   for (const [fn, argv] of Object.entries(expected)) {
     it(`${fn} runs \`${argv.join(" ")}\` after the install, and nothing else`, () => {
       const commands = execs(pipelines()[fn as FunctionName]);
-      expect(commands).toEqual([INSTALL_COMMAND, argv]);
+      expect(commands).toEqual(fn === "test" ? [aptInstall(TEST_PACKAGES), INSTALL_COMMAND, argv] : [INSTALL_COMMAND, argv]);
     });
   }
 });
@@ -170,7 +176,53 @@ describe("what the functions export", () => {
   });
 });
 
+describe("the test container", () => {
+  it("installs the Debian packages the suite needs (git, qemu-user, the arm64 sysroot, chromium) before anything from the project", () => {
+    expect(TEST_PACKAGES).toEqual(["git", "qemu-user-static", "libc6-arm64-cross", "chromium"]);
+    const query = pipelines().test;
+    const apt = indexOfStep(query, (s) => s.operation === "withExec" && JSON.stringify(s.args.args) === JSON.stringify(aptInstall(TEST_PACKAGES)));
+    expect(apt).toBeGreaterThan(0);
+    expect(apt).toBeLessThan(indexOfStep(query, (s) => s.operation === "withFile"));
+    for (const fn of ["buildAll", "lint", "securityScan", "smoke"] as const) expect(execs(pipelines()[fn]).some((argv) => argv[0] === "sh"), fn).toBe(false);
+  });
+});
+
+describe("the base image", () => {
+  it("can be replaced (a mirror's copy), for every container, and nothing else changes", () => {
+    const mirror = "registry.example.com/library/node:22.20.0-bookworm-slim@sha256:" + "ab".repeat(32);
+    const options = { baseImage: mirror };
+    const withMirror = {
+      buildAll: queryOf(buildAllOutput(source, layout, options)),
+      test: queryOf(stepContainer(source, "test", options)),
+      securityScan: queryOf(securityContainer(source, layout, buildAllOutput(source, layout, options), options)),
+      smoke: queryOf(smokeContainer(source, layout, buildAllOutput(source, layout, options), linuxArm64, "linux/arm64" as never, options)),
+    };
+    for (const [fn, query] of Object.entries(withMirror)) {
+      expect(stepsNamed(query, "from"), fn).toEqual([{ operation: "from", args: { address: mirror } }]);
+      const original = pipelines()[fn as FunctionName];
+      expect(JSON.stringify(query).replaceAll(mirror, BASE_IMAGE), fn).toBe(JSON.stringify(original));
+    }
+  });
+});
+
+describe("security-scan", () => {
+  it("runs `just security --strict` with build-all's executables in the output folder", () => {
+    const query = pipelines().securityScan;
+    const mount = stepsNamed(query, "withDirectory").find((s) => s.args.path === "/src/dist");
+    expect(mount && isQueryRef(mount.args.source) ? mount.args.source.query : undefined).toEqual(queryOf(buildAllOutput(source, layout)));
+    const addSource = indexOfStep(query, (s) => s.operation === "withDirectory" && isSource(s.args.source));
+    expect(query.indexOf(mount!)).toBeGreaterThan(addSource);
+    expect(execs(query).at(-1)).toEqual(["just", "security", "--strict"]);
+    expect(indexOfStep(query, (s) => s.operation === "withExec" && (s.args.args as string[])[0] === "just")).toBeGreaterThan(query.indexOf(mount!));
+  });
+});
+
 describe("smoke", () => {
+  it("names a run on another CPU than the engine's as emulated", () => {
+    expect(smokeLabel(linuxArm64, "linux/arm64" as never, "linux/amd64" as never)).toBe("linux-arm64 (emulated: linux/arm64 under QEMU on a linux/amd64 engine)");
+    expect(smokeLabel(linuxArm64, "linux/arm64" as never, "linux/arm64" as never)).toBe("linux-arm64");
+  });
+
   it("runs in a container of the target's platform with build-all's executables in the output folder", () => {
     const query = pipelines().smoke;
     expect(query[0]).toEqual({ operation: "container", args: { platform: "linux/arm64" } });
@@ -208,7 +260,7 @@ describe("secrets", () => {
     const query = queryOf(stepContainer(source, "test", { npmToken: token }));
     expect(plainText(query)).not.toContain(PLAINTEXT);
     const set = indexOfStep(query, (s) => s.operation === "withSecretVariable");
-    const install = indexOfStep(query, (s) => s.operation === "withExec");
+    const install = indexOfStep(query, isInstall);
     const unset = indexOfStep(query, (s) => s.operation === "withoutSecretVariable");
     expect(query[set]?.args).toEqual({ name: "NPM_TOKEN", secret: { query: queryOf(token) } });
     expect(set).toBeLessThan(install);

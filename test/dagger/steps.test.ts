@@ -3,7 +3,7 @@
 import { ExecError } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 
-import { describeFailure, formatReport, runCi, runStep, StepsFailedError, tail, TAIL_LINES, reportOrThrow, type CiSteps } from "../../dagger/src/steps.ts";
+import { describeFailure, formatReport, isExecFailure, runCi, runStep, StepsFailedError, tail, TAIL_LINES, reportOrThrow, type CiSteps } from "../../dagger/src/steps.ts";
 
 function deferred() {
   let resolve!: (value: string) => void;
@@ -17,28 +17,29 @@ function execError(cmd: string[], exitCode: number, stdout: string, stderr = "")
 }
 
 describe("runCi", () => {
-  it("starts test, lint and security-scan together, and build-all only when all three are done", async () => {
+  it("starts test, lint and build-all together, and security-scan and smoke only after build-all", async () => {
     const started: string[] = [];
-    const gates = { test: deferred(), lint: deferred(), securityScan: deferred() };
+    const gates = { test: deferred(), lint: deferred(), buildAll: deferred() };
     const steps: CiSteps = {
       test: () => { started.push("test"); return gates.test.promise; },
       lint: () => { started.push("lint"); return gates.lint.promise; },
-      securityScan: () => { started.push("security-scan"); return gates.securityScan.promise; },
-      buildAll: async () => { started.push("build-all"); return "bun-parity-linux-x64"; },
+      buildAll: () => { started.push("build-all"); return gates.buildAll.promise; },
+      securityScan: async () => { started.push("security-scan"); return "security: passed"; },
       smoke: async () => { started.push("smoke"); return "smoke: no step failed"; },
     };
     const run = runCi(steps);
     await Promise.resolve();
-    expect(started).toEqual(["test", "lint", "security-scan"]);
-    gates.test.resolve("ok");
+    expect(started).toEqual(["test", "lint", "build-all"]);
+    gates.buildAll.resolve("bun-parity-linux-x64");
     gates.lint.resolve("ok");
     await new Promise((r) => setTimeout(r, 5));
-    expect(started).not.toContain("build-all");
-    gates.securityScan.resolve("ok");
+    // security-scan and smoke wait for all three (the report lists the steps in one order).
+    expect(started).toEqual(["test", "lint", "build-all"]);
+    gates.test.resolve("ok");
     const results = await run;
-    expect(started).toEqual(["test", "lint", "security-scan", "build-all", "smoke"]);
+    expect(started).toEqual(["test", "lint", "build-all", "security-scan", "smoke"]);
     expect(results.map((r) => [r.step, r.status])).toEqual([
-      ["test", "passed"], ["lint", "passed"], ["security-scan", "passed"], ["build-all", "passed"], ["smoke", "passed"],
+      ["test", "passed"], ["lint", "passed"], ["build-all", "passed"], ["security-scan", "passed"], ["smoke", "passed"],
     ]);
   });
 
@@ -59,16 +60,16 @@ describe("runCi", () => {
     expect(report).not.toContain("security: nothing found");
   });
 
-  it("still builds when a check failed, and skips smoke (only) when build-all failed", async () => {
+  it("still builds when a check failed, and skips security-scan and smoke when build-all failed", async () => {
     const results = await runCi({
       test: async () => { throw new Error("vitest crashed"); },
       lint: async () => "",
-      securityScan: async () => "",
       buildAll: async () => { throw new Error('targets.json: "targets" must be a non-empty array.'); },
+      securityScan: async () => { throw new Error("security-scan must not run without executables"); },
       smoke: async () => { throw new Error("smoke must not run without executables"); },
     });
     expect(results.map((r) => [r.step, r.status])).toEqual([
-      ["test", "failed"], ["lint", "passed"], ["security-scan", "passed"], ["build-all", "failed"], ["smoke", "skipped"],
+      ["test", "failed"], ["lint", "passed"], ["build-all", "failed"], ["security-scan", "skipped"], ["smoke", "skipped"],
     ]);
     expect(formatReport("ci", results, { outputOf: "failed" })).toMatch(/smoke\s+skipped\s+\(build-all failed\)/);
   });
@@ -87,6 +88,17 @@ describe("failure text", () => {
     expect(describeFailure(execError(["just", "smoke", "--target", "linux-arm64"], 1, "version  fail", "exit code 139"))).toBe(
       "`just smoke --target linux-arm64` exited with 1\nversion  fail\nexit code 139",
     );
+  });
+
+  it("recognises an exec failure by its shape: the SDK's ExecError, or one from another copy of the SDK", () => {
+    expect(isExecFailure(execError(["just", "test"], 1, "out"))).toBe(true);
+    // What the bundled SDK (sdk/core.js in the module) throws is another class with the same shape.
+    const fromBundle = Object.assign(new Error("exec failed"), { name: "ExecError", cmd: ["just", "lint"], exitCode: 2, stdout: "", stderr: "TS2304" });
+    expect(isExecFailure(fromBundle)).toBe(true);
+    expect(describeFailure(fromBundle)).toBe("`just lint` exited with 2\nTS2304");
+    expect(isExecFailure(Object.assign(new Error("x"), { name: "ExecError" }))).toBe(false);
+    expect(isExecFailure({ name: "GraphQLRequestError", cmd: [], exitCode: 1, stdout: "", stderr: "" })).toBe(false);
+    expect(isExecFailure(null)).toBe(false);
   });
 
   it("runStep turns a thrown error into a failed result instead of throwing", async () => {

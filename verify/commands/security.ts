@@ -1,7 +1,7 @@
-// `bun verify security [--dist dir] [--json] [--strict] [--config file]`: secrets in sources,
-// secrets and leaks inside the artifacts, supply chain, known vulnerabilities, an SBOM and a
-// provenance statement per artifact (verify/security.ts). Exit 1 when a check fails, or with
-// --strict when a check could not run.
+// `bun verify security [FILE...] [--dist dir] [--json] [--strict] [--config file]`: secrets in
+// sources, secrets and leaks inside the artifacts, supply chain, known vulnerabilities, an SBOM and
+// a provenance statement per artifact (verify/security.ts). Exit 1 when a check fails, or with
+// --strict when a check could not run; exit 2 when a folder or file named cannot be scanned.
 import path from "node:path";
 import { stableJson } from "../digest.ts";
 import { CheckFailed } from "../errors.ts";
@@ -17,13 +17,22 @@ export interface SecurityFlags {
   markdown?: string;
 }
 
-export async function runSecurity(io: Io, flags: SecurityFlags): Promise<number> {
+export async function runSecurity(io: Io, flags: SecurityFlags, files: string[] = []): Promise<number> {
   const project = await loadProject(io, flags.config);
-  const distDir = flags.dist ? path.resolve(io.cwd, flags.dist) : project.config.outDir;
+  const { resolveScope } = await import("../security/scope.ts");
+  const scope = await resolveScope({
+    defaultDistDir: project.config.outDir,
+    ...(flags.dist ? { distDir: path.resolve(io.cwd, flags.dist) } : {}),
+    files: files.map((f) => path.resolve(io.cwd, f)),
+    display: (file) => {
+      const relative = path.relative(io.cwd, file);
+      return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative.split(path.sep).join("/") : file;
+    },
+  });
   const { runSecurityChecks, securityText, securityMarkdown, describe } = await import("../security.ts");
   const quiet = Boolean(flags.json);
   const report = await runSecurityChecks(project, {
-    distDir,
+    scope,
     strict: Boolean(flags.strict),
     env: io.env,
     log: quiet ? undefined : (line) => io.stderr.write(`${line}\n`),

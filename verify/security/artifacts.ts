@@ -30,8 +30,14 @@ export interface EmbeddedModule {
   sourcemapProblem?: string;
 }
 
-export interface LoadedArtifact {
-  entry: ManifestTarget;
+/** What an artifact is known as before it is read: at least its file name in its folder. */
+export interface ArtifactRef {
+  file: string;
+}
+
+/** `entry` is the manifest.json target when there is one (SBOM and provenance need it). */
+export interface LoadedArtifact<E extends ArtifactRef = ManifestTarget> {
+  entry: E;
   path: string;
   exists: boolean;
   /** sha256 of the bytes on disk (may differ from the manifest when the file was replaced). */
@@ -43,12 +49,12 @@ export interface LoadedArtifact {
 }
 
 /** Reads one artifact; never throws for a bad file (the problem is reported instead). */
-export async function loadArtifact(distDir: string, entry: ManifestTarget): Promise<LoadedArtifact> {
+export async function loadArtifact<E extends ArtifactRef>(distDir: string, entry: E): Promise<LoadedArtifact<E>> {
   const file = path.join(distDir, entry.file);
   if (!existsSync(file)) return { entry, path: file, exists: false };
   const buf = readWholeFile(file);
   const sha256 = createHash("sha256").update(buf).digest("hex");
-  const loaded: LoadedArtifact = { entry, path: file, exists: true, sha256, bytes: buf.length };
+  const loaded: LoadedArtifact<E> = { entry, path: file, exists: true, sha256, bytes: buf.length };
   let graph: BunModuleGraph | undefined;
   try {
     graph = readBunModuleGraph(buf, file);

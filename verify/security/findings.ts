@@ -48,6 +48,8 @@ export interface CheckResult {
 export interface SecurityReport {
   project: string;
   distDir: string;
+  /** What the artifact checks read, in words: the folder and how its executables were found. */
+  scope: string;
   strict: boolean;
   checks: CheckResult[];
   /** false when a check failed, or (with --strict) did not run. */

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "../config.ts";
-import { type EmbeddedModule, type LoadedArtifact } from "./artifacts.ts";
+import { type ArtifactRef, type EmbeddedModule, type LoadedArtifact } from "./artifacts.ts";
 import { type CheckResult, type Finding, LineIndex, checkResult, notRun } from "./findings.ts";
 import type { SecretScanner } from "./secrets.ts";
 
@@ -352,7 +352,7 @@ const MAX_HITS_PER_RULE = 20;
 type TextFinding = Omit<Finding, "artifact" | "module" | "source">;
 
 export async function scanArtifacts(
-  artifacts: LoadedArtifact[],
+  artifacts: LoadedArtifact<ArtifactRef>[],
   context: LeakContext,
   scanner: SecretScanner,
 ): Promise<CheckResult> {
