@@ -413,6 +413,11 @@ export interface StarterOptions {
    * Linux, e.g. TEST_OS_RUNNERS; none when absent (a project whose justfile has no test recipe).
    */
   testOn?: readonly string[];
+  /**
+   * The Dagger jobs that run a project recipe besides build-all and security-scan: `test` and
+   * `lint` only when the project's justfile has those recipes (default: both).
+   */
+  recipeJobs?: readonly ("test" | "lint")[];
 }
 
 export function starterWorkflow(config: Config, options: StarterOptions): string {
@@ -420,7 +425,8 @@ export function starterWorkflow(config: Config, options: StarterOptions): string
   const matrix = renderMatrixBlock(matrixEntries(config), "        ").join("\n");
   const uploads = renderUploadsBlock(config, "      ").join("\n") + "\n";
   const testOn = options.testOn ?? [];
-  const verdictNeeds = ["test", "lint", "security-scan", "build-all", "validate", ...(testOn.length > 0 ? ["test-os"] : [])];
+  const recipeJobs = options.recipeJobs ?? ["test", "lint"];
+  const verdictNeeds = [...recipeJobs, "security-scan", "build-all", "validate", ...(testOn.length > 0 ? ["test-os"] : [])];
   const testOsJob = testOn.length === 0 ? "" : `
   test-os:
     # The tool itself where the docs say it runs: the test suite on macOS and Windows (Linux runs it
@@ -470,9 +476,7 @@ env:
   DAGGER_NO_NAG: "1"
 
 jobs:
-${daggerJob("test", "test", "the test suite, just test, in the pinned container", "just test or dagger call test", v)}
-${daggerJob("lint", "lint", "just lint: tsc, ESLint, bun verify ci --check", "just lint or dagger call lint", v)}
-${daggerJob("security-scan", "security-scan", "just security --strict on the Dagger build, in the pinned container", "dagger call security-scan, or just build-all then just security --strict", v)}
+${recipeJobs.includes("test") ? `${daggerJob("test", "test", "the test suite, just test, in the pinned container", "just test or dagger call test", v)}\n` : ""}${recipeJobs.includes("lint") ? `${daggerJob("lint", "lint", "just lint: tsc, ESLint, bun verify ci --check", "just lint or dagger call lint", v)}\n` : ""}${daggerJob("security-scan", "security-scan", "just security --strict on the Dagger build, in the pinned container", "dagger call security-scan, or just build-all then just security --strict", v)}
 ${daggerJob("build-all", `build-all export --path=${DAGGER_DIST} --wipe`, "just build-all in the pinned container", `dagger call build-all export --path=${DAGGER_DIST}`, v, uploads)}
   validate:
     # One job per target, on a runner that can execute it (runner in targets.json). Every check

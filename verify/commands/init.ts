@@ -90,7 +90,12 @@ export async function runInit(io: Io, flags: InitFlags): Promise<number> {
   if (flags.name) options.name = flags.name;
   if (flags.force) options.force = true;
   // The workflow is generated from the targets.json init writes, like `bun verify ci --write`.
-  options.workflow = (targetsJson) => starterWorkflow(parseInitConfig(targetsJson, root, bunVersion), { daggerVersion: PINNED_VERSIONS.daggerEngine });
+  // The Dagger test and lint jobs run `just test` / `just lint`: only those the justfile has.
+  options.workflow = (targetsJson, recipes) =>
+    starterWorkflow(parseInitConfig(targetsJson, root, bunVersion), {
+      daggerVersion: PINNED_VERSIONS.daggerEngine,
+      recipeJobs: (["test", "lint"] as const).filter((r) => recipes.has(r)),
+    });
   const snapshot = { files, exists: (rel: string) => existsSync(path.join(root, rel)) };
   // Compare with the smoke cases already there, so a second run changes nothing.
   const existingSmoke = existingSmokeCases(files.get("targets.json"));
