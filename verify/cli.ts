@@ -1,10 +1,11 @@
 #!/usr/bin/env bun
 // The bun-parity command line: commands and flags only; the work is in the modules they call.
-// Exit codes: 0 all good, 1 a check failed, 2 bad usage or bad input.
+// Exit codes: 0 all good, 1 a check failed, 2 bad usage or bad input, 70 an internal error.
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { CheckFailed, UsageError } from "./errors.ts";
+import { CheckFailed, EXIT, UsageError } from "./errors.ts";
 import type { Io } from "./commands/context.ts";
+import { type PathKind, checkPath } from "./paths.ts";
 import type { LogFormat, ResultFile } from "./log.ts";
 import { TOOL_NAME, TOOL_VERSION } from "./version.ts";
 
@@ -18,6 +19,8 @@ interface Command {
   usage: string;
   details: string;
   options: Options;
+  /** Flags that name paths: checked before the command runs (see paths.ts). */
+  paths?: Record<string, PathKind>;
   positionals?: boolean;
   run(io: Io, values: Values, positionals: string[]): Promise<number>;
 }
@@ -25,6 +28,7 @@ interface Command {
 const config = { config: { type: "string" } } as const satisfies Options;
 const json = { json: { type: "boolean" } } as const satisfies Options;
 const targetFlag = { target: { type: "string", multiple: true } } as const satisfies Options;
+const configPath = { config: "input-file" } as const satisfies Record<string, PathKind>;
 
 const COMMANDS: Record<string, Command> = {
   build: {
@@ -38,6 +42,7 @@ their hash is checked; --force rebuilds them. Foreign runtimes come from the pin
 \`toolchain\`). A failed target prints its compiler output and makes the command exit 1; the other
 targets still finish.`,
     options: { ...config, ...json, ...targetFlag, out: { type: "string" }, force: { type: "boolean" }, jobs: { type: "string" } },
+    paths: { ...configPath, out: "output-folder" },
     run: async (io, v) => (await import("./commands/build.ts")).runBuildCommand(io, v),
   },
   plan: {
@@ -48,6 +53,7 @@ embeds it as /$bunfs/root/<name>) renamed to <name>-<id>[.exe], NODE_ENV pinned,
 removed, .env/bunfig autoload off unless targets.json turns it on, and the runtime passed with
 --compile-executable-path.`,
     options: { ...config, ...json, ...targetFlag, out: { type: "string" } },
+    paths: { ...configPath, out: "output-folder" },
     run: async (io, v) => (await import("./commands/plan.ts")).runPlan(io, v),
   },
   toolchain: {
@@ -59,6 +65,7 @@ removed, .env/bunfig autoload off unless targets.json turns it on, and the runti
 (default ~/.cache/bun-parity). --update fetches them and rewrites the lock (commit it);
 --fetch fills the cache so later builds work offline, and checks every digest.`,
     options: { ...config, ...json, update: { type: "boolean" }, fetch: { type: "boolean" } },
+    paths: configPath,
     run: async (io, v) => (await import("./commands/toolchain.ts")).runToolchain(io, v),
   },
   package: {
@@ -74,6 +81,7 @@ package.json's. Needs a build first; an executable that no longer matches manife
 The archives are listed in SHA256SUMS and manifest.json "archives" (rebuilding a target unlists its
 archives until the next package); parity and explain read them. See docs/archives.md.`,
     options: { ...config, ...json, ...targetFlag },
+    paths: configPath,
     run: async (io, v) => (await import("./commands/package.ts")).runPackage(io, v),
   },
   parity: {
@@ -95,6 +103,7 @@ for are "extra in reference". Every differing pair with bytes on both sides is e
 report as Markdown (on GitHub Actions it goes to the job summary by default); --keep keeps the
 clean-room or dagger folder.`,
     options: { ...config, ...json, ...targetFlag, reference: { type: "string" }, markdown: { type: "string" }, keep: { type: "boolean" } },
+    paths: { ...configPath, markdown: "output-file" },
     run: async (io, v) => (await import("./commands/parity.ts")).runParity(io, v),
   },
   explain: {
@@ -130,6 +139,8 @@ Without a mode, prints that block.
              and an annotation per failed check naming the target; exit 1 unless every check passed.
 See docs/ci.md.`,
     options: { ...config, ...json, ...targetFlag, write: { type: "boolean" }, check: { type: "boolean" }, summary: { type: "boolean" }, workflow: { type: "string" }, markdown: { type: "string" } },
+    // --workflow may not exist yet (--write creates it), but it is never a folder.
+    paths: { ...configPath, workflow: "output-file", markdown: "output-file" },
     run: async (io, v) => (await import("./commands/ci.ts")).runCi(io, v),
   },
   init: {
@@ -144,6 +155,7 @@ writes .github/workflows/bun-parity.yml and a dagger.json that uses bun-parity's
 blueprint. A file you changed is never overwritten without --force; --dry-run only shows the
 plan; running it twice changes nothing. Prints what it did and what to run next.`,
     options: { ...json, targets: { type: "string" }, entry: { type: "string" }, name: { type: "string" }, force: { type: "boolean" }, "dry-run": { type: "boolean" } },
+    paths: { entry: "input-file" },
     run: async (io, v) => (await import("./commands/init.ts")).runInit(io, v),
   },
   inspect: {
@@ -158,6 +170,7 @@ subsystem (console/GUI) and Authenticode; Mach-O code signature recomputed page 
 invalid one fails with the fix: bun verify sign --adhoc); the embedded Bun version, entry point
 and module count. Exit 1 when any artifact fails.`,
     options: { ...config, ...json, ...targetFlag, dist: { type: "string" } },
+    paths: { ...configPath, dist: "input-folder" },
     positionals: true,
     run: async (io, v, files) => (await import("./commands/inspect.ts")).runInspect(io, v, files),
   },
@@ -183,6 +196,7 @@ Exit 1 when a check fails; --strict also fails on a check that did not run (use 
 audit cannot be skipped silently). --markdown writes the report as Markdown (on GitHub Actions it
 goes to the job summary by default). See docs/security.md.`,
     options: { ...config, ...json, dist: { type: "string" }, strict: { type: "boolean" }, markdown: { type: "string" } },
+    paths: { ...configPath, dist: "input-folder", markdown: "output-file" },
     run: async (io, v) => (await import("./commands/security.ts")).runSecurity(io, v),
   },
   sign: {
@@ -210,6 +224,7 @@ libc6-arm64-cross); musl targets run when the musl loader is installed; Apple si
 darwin-x64 under Rosetta. Everything else is reported "not run here: needs <runner label>",
 never as a pass; --require-all turns "not run" into a failure (for per-OS CI jobs).`,
     options: { ...config, ...json, ...targetFlag, dist: { type: "string" }, "require-all": { type: "boolean" } },
+    paths: { ...configPath, dist: "input-folder" },
     run: async (io, v) => (await import("./commands/smoke.ts")).runSmokeCommand(io, v),
   },
   report: {
@@ -225,6 +240,7 @@ targets.json budgets (maxBytes) and build times as charts, and the explain outpu
 mismatch. --compare OLD.json (an earlier result or report JSON) adds size and time changes per
 target. Exit 1 when any check failed or a size budget is exceeded, 0 otherwise.`,
     options: { ...json, html: { type: "string" }, markdown: { type: "string" }, compare: { type: "string" } },
+    paths: { html: "output-file", markdown: "output-file", compare: "input-file" },
     positionals: true,
     run: async (io, v, files) => (await import("./commands/report.ts")).runReport(io, v, files),
   },
@@ -246,7 +262,8 @@ Options of every command:
 Traces go over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/observability.md).
 
 Run \`${TOOL_NAME} <command> --help\` for a command's options.
-Exit codes: 0 all good, 1 a check failed, 2 bad usage or input.
+Exit codes: 0 all good, 1 a check failed, 2 bad usage or input (the message says what to fix),
+70 an internal error (a bug in ${TOOL_NAME}: please report it with the command you ran).
 `;
 }
 
@@ -286,8 +303,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     ({ values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals ?? false, strict: true }));
   } catch (error) {
-    io.stderr.write(`error: ${(error as Error).message}\nUsage: ${TOOL_NAME} ${command.usage}\n`);
-    return 2;
+    io.stderr.write(`error: ${(error as Error).message}\nUsage: ${TOOL_NAME} ${command.usage}\nfix: see \`${TOOL_NAME} ${name} --help\`\n`);
+    return EXIT.usage;
+  }
+  if (globals.jsonFile) {
+    try {
+      checkPath(io.cwd, globals.jsonFile, "output-file", { what: "--json=FILE", fix: "Pass a file path in a folder you can write to, e.g. --json=results/build.json." });
+    } catch (error) {
+      return reportError(io, error);
+    }
   }
   return runCommand(name, command, values, positionals, rest, io, globals);
 }
@@ -360,6 +384,7 @@ async function runCommand(name: string, command: Command, values: Values, positi
   const code = await withSpan(`${TOOL_NAME} ${name}`, { "bun_parity.command": name, "bun_parity.args": args, "bun_parity.version": TOOL_VERSION }, async (span) => {
     let exitCode: number;
     try {
+      checkPathFlags(command, values, io.cwd);
       exitCode = await command.run(commandIo, values, positionals);
     } catch (error) {
       exitCode = reportError(commandIo, error);
@@ -410,17 +435,43 @@ async function runCommand(name: string, command: Command, values: Values, positi
   return exitCode;
 }
 
+const PATH_FIX: Record<string, string> = {
+  config: "Pass the project's targets.json (or run the command inside the project, where it is found by itself).",
+  out: "Pass a folder (it is created when missing), not a file.",
+  dist: "Pass the folder `bun verify build` wrote (the project's output folder by default).",
+  markdown: "Pass a file path to write the Markdown to, in a folder you can write to.",
+  html: "Pass a file path to write the page to, e.g. --html report.html.",
+  compare: "Pass a report or result JSON of an earlier run (written with --json=FILE).",
+  workflow: "Pass the workflow file, e.g. --workflow .github/workflows/ci.yml.",
+  entry: "Pass the program's entry file, relative to the project root (e.g. --entry src/cli.ts).",
+};
+
+/** Every path flag the command declares is checked before it runs (missing input, a folder for a file...). */
+function checkPathFlags(command: Command, values: Values, cwd: string): void {
+  for (const [flag, kind] of Object.entries(command.paths ?? {})) {
+    const given = values[flag] as string | string[] | undefined;
+    for (const value of given === undefined ? [] : Array.isArray(given) ? given : [given]) {
+      if (value === "") throw new UsageError(`--${flag} needs a value`, PATH_FIX[flag] ?? `See \`${TOOL_NAME} --help\`.`);
+      checkPath(cwd, value, kind, { what: `--${flag}`, fix: PATH_FIX[flag] ?? `See \`${TOOL_NAME} --help\`.` });
+    }
+  }
+}
+
+/**
+ * Bad input exits 2 with the fix; a failed check exits 1; anything else is a bug in bun-parity
+ * and exits 70 (EX_SOFTWARE), so a crash is never mistaken for a verdict about the project.
+ */
 function reportError(io: Io, error: unknown): number {
   if (error instanceof UsageError) {
     io.stderr.write(`error: ${error.message}\n${error.fix ? `fix: ${error.fix}\n` : ""}`);
-    return 2;
+    return EXIT.usage;
   }
   if (error instanceof CheckFailed) {
     io.stderr.write(`failed: ${error.message}\n`);
-    return 1;
+    return EXIT.checkFailed;
   }
-  io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nPlease report this with the command you ran.\n`);
-  return 1;
+  io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nPlease report this with the command you ran (exit code ${EXIT.internal}).\n`);
+  return EXIT.internal;
 }
 
 const isEntry = (import.meta as { main?: boolean }).main ?? (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href);

@@ -193,7 +193,12 @@ export async function sideFromListing(location: string, label: string): Promise<
     const listed = [...manifest.targets, ...(manifest.archives ?? [])];
     return { label, files: new Map(listed.map((t) => [t.file, { sha256: t.sha256, bytes: t.bytes }])) };
   }
-  return { label, files: new Map(parseSha256Sums(text, location).map((e) => [path.basename(e.file), { sha256: e.sha256 }])) };
+  const entries = parseSha256Sums(text, location);
+  if (entries.length === 0) {
+    // An empty listing would make every target "missing in reference": say what is wrong instead.
+    throw new UsageError(`--reference ${location}: lists no files`, "Pass a SHA256SUMS (`<sha256>  <file>` per line) or a manifest.json written by `bun verify build`.");
+  }
+  return { label, files: new Map(entries.map((e) => [path.basename(e.file), { sha256: e.sha256 }])) };
 }
 
 async function readListing(location: string): Promise<string> {

@@ -9,6 +9,7 @@ import type { Config, Target } from "./config.ts";
 import { readWholeFile, sha256Hex } from "./digest.ts";
 import { type Claim, type InspectFacts, claimOfTarget, inspectBytes } from "./inspect.ts";
 import { logEvent, recordResult } from "./log.ts";
+import { checkExecutable } from "./paths.ts";
 import { type CaseResult, type Host, currentHost, executorFor, runCase } from "./smoke.ts";
 import { currentSpan, withSpan } from "./telemetry.ts";
 
@@ -67,6 +68,10 @@ async function inspectItem(item: InspectItem, cwd: string): Promise<InspectFacts
 /** Every smoke case for every target's artifact, each target's cases in order, targets in parallel. */
 export async function smokeDist(distDir: string, config: Config, targets: Target[], host: Host = currentHost()): Promise<CaseResult[]> {
   const artifacts = await artifactsIn(distDir, config, targets);
+  // A file that lost its x bit (GitHub's upload-artifact drops modes) cannot start: say so, not EACCES.
+  for (const artifact of artifacts.filter((a) => a.exists && executorFor(a.target, a.file, host).kind !== "not-run")) {
+    checkExecutable(artifact.file, { what: `the ${artifact.target.id} executable`, fix: `chmod 0755 ${artifact.file} (bun verify build writes 0755; archives and artifact uploads may drop the mode)` });
+  }
   const limit = pLimit(availableParallelism());
   const parent = currentSpan();
   const perTarget = await Promise.all(

@@ -31,7 +31,7 @@ import { stableJson, writeFileAtomic } from "../digest.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
 import { annotate, writeMarkdown } from "../report/github.ts";
 import { formatTable } from "../report/table.ts";
-import { type Io, loadProject } from "./context.ts";
+import { type Io, loadProject, readJsonInput } from "./context.ts";
 
 export interface CiFlags {
   config?: string;
@@ -104,12 +104,10 @@ function report(io: Io, json: boolean, value: unknown, text: string): void {
 
 /** The Dagger CLI version: dagger.json's engineVersion, so the CLI matches the module's engine. */
 function daggerVersion(config: Config): string {
-  try {
-    const dagger = JSON.parse(readFileSync(path.join(config.projectDir, "dagger.json"), "utf8")) as { engineVersion?: unknown };
-    if (typeof dagger.engineVersion === "string") return dagger.engineVersion.replace(/^v/, "");
-  } catch {
-    // no dagger.json: the default below
-  }
+  const file = path.join(config.projectDir, "dagger.json");
+  if (!existsSync(file)) return DEFAULT_DAGGER_VERSION; // no dagger.json: the default
+  const dagger = readJsonInput(file, "dagger.json", "Fix its syntax (or remove it): its engineVersion pins the Dagger CLI of the workflow.") as { engineVersion?: unknown };
+  if (typeof dagger?.engineVersion === "string") return dagger.engineVersion.replace(/^v/, "");
   return DEFAULT_DAGGER_VERSION;
 }
 

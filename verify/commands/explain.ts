@@ -1,11 +1,10 @@
 // `bun verify explain A B`: why two executables differ. A or B may be a release archive
 // (.tar.gz, .tgz, .zip): its entries are validated, then the executable inside is explained.
-import { existsSync, statSync } from "node:fs";
-import path from "node:path";
 import { archiveFormatOf, listArchive, readArchivedExecutable } from "../archive.ts";
 import { readWholeFile, stableJson } from "../digest.ts";
 import { UsageError } from "../errors.ts";
 import { explainDifference, formatExplanation } from "../explain.ts";
+import { checkPath } from "../paths.ts";
 import type { Io } from "./context.ts";
 
 /** Exit codes follow diff(1): 0 identical, 1 different, 2 trouble. */
@@ -13,12 +12,9 @@ export async function runExplain(io: Io, flags: { json?: boolean }, files: strin
   if (files.length !== 2) {
     throw new UsageError(`explain needs two files, got ${files.length}`, "Run: bun verify explain dist/my-cli-linux-x64 other/my-cli-linux-x64");
   }
-  const [a, b] = files.map((f) => {
-    const abs = path.resolve(io.cwd, f);
-    if (!existsSync(abs)) throw new UsageError(`${f}: no such file`, "Pass two executables built by `bun build --compile`, or release archives holding them.");
-    if (!statSync(abs).isFile()) throw new UsageError(`${f}: not a file`, "Pass two executables, not folders.");
-    return abs;
-  }) as [string, string];
+  const [a, b] = files.map((f) =>
+    checkPath(io.cwd, f, "input-file", { what: "explain", fix: "Pass two executables built by `bun build --compile` (files, not folders), or release archives holding them." }),
+  ) as [string, string];
   const [sideA, sideB] = await Promise.all([readSide(a, files[0]!), readSide(b, files[1]!)]);
   const result = explainDifference(sideA.bytes, sideB.bytes, { a: sideA.label, b: sideB.label });
   (await import("../log.ts")).recordResult("explain", { ...result, text: formatExplanation(result) }); // for --json=FILE and `report`

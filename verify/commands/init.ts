@@ -7,6 +7,7 @@ import { parseConfig } from "../config.ts";
 import { stableJson, writeFileAtomic } from "../digest.ts";
 import { type FileAction, planInit } from "../init.ts";
 import { PINNED_VERSIONS, TOOL_VERSION } from "../version.ts";
+import { checkPath } from "../paths.ts";
 import type { Io } from "./context.ts";
 
 export interface InitFlags {
@@ -25,7 +26,7 @@ export async function runInit(io: Io, flags: InitFlags): Promise<number> {
   const files = new Map<string, string>();
   for (const file of LOOKED_AT) {
     const abs = path.join(root, file);
-    if (existsSync(abs)) files.set(file, readFileSync(abs, "utf8"));
+    if (existsSync(abs)) files.set(file, readFileSync(checkPath(root, file, "input-file", { what: "init reads", fix: `Move ${file} out of the way: init expects it to be a file.`, allowEmpty: true }), "utf8"));
   }
   const options: Parameters<typeof planInit>[1] = {
     versions: { ...PINNED_VERSIONS, bunParity: TOOL_VERSION },

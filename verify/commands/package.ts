@@ -32,6 +32,7 @@ import {
   readWholeFile,
 } from "../digest.ts";
 import { UsageError } from "../errors.ts";
+import { checkPath } from "../paths.ts";
 import { formatBytes, formatDuration, formatTable } from "../report/table.ts";
 import { type Io, loadProject } from "./context.ts";
 
@@ -75,6 +76,10 @@ export async function packageTargets(
 ): Promise<PackageResult> {
   const started = performance.now();
   const log = options.log ?? (() => {});
+  const archiveDir = checkPath(config.projectDir, config.archives.outDir, "output-folder", {
+    what: `${config.file} $.archives.outDir`,
+    fix: "Point archives.outDir at a folder (it is created when missing), or leave it out to write next to the executables.",
+  });
   const version = releaseVersion(config);
   const time = await releaseTime(config.projectDir, options.env);
   const manifest = await readManifest(path.join(config.outDir, MANIFEST_FILE));
@@ -92,7 +97,6 @@ export async function packageTargets(
     return { target, entry };
   });
   const extras = readExtraFiles(config);
-  const archiveDir = config.archives.outDir;
   await mkdir(archiveDir, { recursive: true });
 
   // One target at a time per core; its archives compress on worker threads.

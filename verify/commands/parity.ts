@@ -169,7 +169,7 @@ async function nativeBuild(project: Project, selected: string[] | undefined, io:
   if (!recipes.has("build-all") && commands[0]![0] === "build-all") {
     throw new UsageError(
       `${projectDir} has no justfile with a build-all recipe`,
-      "Add one (bun-parity init writes it): build-all:\\n    bun verify build",
+      `Add the recipe to ${path.join(projectDir, "justfile")} (bun-parity init writes it):\n  build-all:\n      bun verify build`,
     );
   }
   // TRACEPARENT nests the spans of the `bun verify build` that just runs under this one.
@@ -182,10 +182,23 @@ function justPath(projectDir: string): string {
   return existsSync(local) ? local : "just";
 }
 
+/** The justfile's recipes; a `just` that cannot start, or a justfile it cannot read, is named as such. */
 async function justRecipes(projectDir: string, env: NodeJS.ProcessEnv): Promise<Set<string>> {
   const { execa } = await import("execa");
-  const run = await execa(justPath(projectDir), ["--summary"], { cwd: projectDir, env, reject: false });
-  if (run.exitCode !== 0) return new Set();
+  const just = justPath(projectDir);
+  const run = await execa(just, ["--summary"], { cwd: projectDir, env, reject: false });
+  const code = (run as { code?: string }).code;
+  if (run.failed && run.exitCode === undefined) {
+    throw new UsageError(
+      `cannot start just (${just}): ${code ?? run.shortMessage}`,
+      "Install it with the project's dependencies (npm ci installs the pinned rust-just), or put a working `just` on PATH.",
+    );
+  }
+  if (run.exitCode !== 0) {
+    const why = String(run.stderr).trim().split("\n")[0] ?? "";
+    if (/no justfile found/i.test(why)) return new Set();
+    throw new UsageError(`\`just --summary\` failed in ${projectDir}: ${why}`, "Fix the justfile: run `just --summary` there to see the error.");
+  }
   return new Set(String(run.stdout).trim().split(/\s+/));
 }
 
