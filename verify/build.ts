@@ -2,13 +2,14 @@
 // each executable staged privately then renamed into place, SHA256SUMS and manifest.json
 // rewritten atomically after every target, and unchanged targets reused.
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import pLimit from "p-limit";
 import {
   type Manifest,
   type ManifestTarget,
+  EXECUTABLE_FILE_MODE,
   HashPool,
   MANIFEST_FILE,
   readManifest,
@@ -169,8 +170,10 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
       if (digestFor(t, lockEntry.sha256, modules) !== entry.inputDigest) return undefined;
       if (stampMatches(file, recorded.file, entry.sha256)) return entry;
       const digest = await pool.hash(file);
-      if (digest.sha256 === entry.sha256) recorded.file = stampOf(file, entry.sha256);
-      return digest.sha256 === entry.sha256 && digest.bytes === entry.bytes ? entry : undefined;
+      if (digest.sha256 !== entry.sha256 || digest.bytes !== entry.bytes) return undefined;
+      await chmod(file, EXECUTABLE_FILE_MODE); // undo a chmod since the build (it is one thing that makes the stamp stale)
+      recorded.file = stampOf(file, entry.sha256);
+      return entry;
     }
 
     // 2. Unlist what is about to be replaced, before touching any file.
@@ -254,6 +257,7 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
             };
             if (adhocSigned) entry.adhocSigned = true;
             const finalFile = path.join(plan.outDir, t.outputFile);
+            await chmod(t.stagedFile, EXECUTABLE_FILE_MODE); // Bun's mode follows the umask (0700 under umask 077)
             await rename(t.stagedFile, finalFile);
             entries.set(id, entry);
             state.targets[id] = { modules, file: stampOf(finalFile, entry.sha256) };

@@ -1,6 +1,6 @@
 // Validation of a dist folder, shared by `inspect`, `smoke` and `parity`: read each
 // artifact, inspect it against its target, and run the smoke cases this host can run.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import pLimit from "p-limit";
@@ -58,11 +58,28 @@ async function inspectItem(item: InspectItem, cwd: string): Promise<InspectFacts
   }
   const bytes = readWholeFile(item.file);
   const facts = inspectBytes(bytes, shown, item.claim);
+  const modeProblem = executableModeProblem(item.file, facts.format, shown);
+  if (modeProblem) {
+    facts.problems.push(modeProblem);
+    facts.ok = false;
+  }
   if (item.listed && sha256Hex(bytes) !== item.listed) {
     facts.problems.push("sha256 differs from manifest.json: the file changed after the build");
     facts.ok = false;
   }
   return facts;
+}
+
+/**
+ * An ELF or Mach-O file nobody may execute does not run where it is copied (GitHub's
+ * upload-artifact and many archivers drop the mode). Windows has no mode bits, and a PE file
+ * does not need one to run on Windows.
+ */
+export function executableModeProblem(file: string, format: string, shown: string): string | undefined {
+  if (process.platform === "win32" || !/^(elf|mach-?o)$/i.test(format)) return undefined;
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o111) !== 0) return undefined;
+  return `not executable: mode ${mode.toString(8).padStart(4, "0")}; fix: chmod 0755 ${shown} (bun verify build writes 0755)`;
 }
 
 /** Every smoke case for every target's artifact, each target's cases in order, targets in parallel. */

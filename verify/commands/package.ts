@@ -112,7 +112,7 @@ export async function packageTargets(
           const data = await writeArchive(format, entries, time.seconds);
           const file = archiveFileName(config.name, version, target.id, format);
           const where = path.join(archiveDir, file);
-          await writeFileAtomic(where, data);
+          await writeFileAtomic(where, data, { mode: FILE_MODE }); // 0644 whatever the umask: parity compares modes
           const archive = {
             file,
             target: target.id,
