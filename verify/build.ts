@@ -176,8 +176,10 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
       return entry;
     }
 
-    // 2. Unlist what is about to be replaced, before touching any file.
-    if (toBuild.some((t) => entries.has(t.target.id)) || (previous && previous.targets.some((e) => !entries.has(e.id)))) {
+    // 2. Unlist what is about to be replaced, before touching any file. Whatever manifest.json says
+    // (it may be missing or corrupt), SHA256SUMS is rewritten from the entries that stay, so it
+    // lists no file a compile below replaces, nor its archives.
+    if (toBuild.length > 0 || (previous && previous.targets.some((e) => !entries.has(e.id)))) {
       for (const t of toBuild) entries.delete(t.target.id);
       await writeIndex();
     }
