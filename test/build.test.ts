@@ -1,6 +1,6 @@
 // `bun verify build` on a real fixture app: real `bun build --compile`, real executables,
 // real `sha256sum -c`. Outputs live in temp folders and are removed afterwards.
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,28 +98,37 @@ describe("size budgets", () => {
 });
 
 describe("determinism", () => {
-  it("gives identical SHA256SUMS for all six targets from two paths with different HOME, TMPDIR, TZ, LANG and umask", async () => {
+  // Each variation changes what a naive `bun build --compile` writes, so the test fails if the plan
+  // stops neutralising it: the caller's NODE_ENV (Bun inlines it; the plan pins it), BUN_OPTIONS
+  // (extra compiler flags; the plan removes BUN_*), the umask (Bun's output mode; the build writes
+  // 0755), the checkout path, HOME, TMPDIR and the locale. (TZ is not varied: nothing in Bun's
+  // output depends on it, and the plan pins it anyway, so it would prove nothing.)
+  it("gives identical SHA256SUMS and 0755 executables for all six targets from two checkouts with a different NODE_ENV, BUN_OPTIONS, umask, path, HOME, TMPDIR and LANG", async () => {
     const builds = [
-      { dir: copyFixture("hello", path.join(tempDir("first-"), "app")), tz: "UTC", lang: "C.UTF-8", umask: "022" },
-      { dir: copyFixture("hello", path.join(tempDir("second-build-"), "nested", "project")), tz: "Pacific/Kiritimati", lang: "de_DE.UTF-8", umask: "077" },
+      { dir: copyFixture("hello", path.join(tempDir("first-"), "app")), lang: "C.UTF-8", umask: "022", env: {} },
+      { dir: copyFixture("hello", path.join(tempDir("second-build-"), "nested", "project")), lang: "de_DE.UTF-8", umask: "077", env: { NODE_ENV: "development", BUN_OPTIONS: "--minify" } },
     ];
     const sums: string[] = [];
     for (const b of builds) {
       const home = tempDir("home-");
       const tmp = tempDir("tmp-");
-      // A real shell with its own umask, as a user would run it.
+      // A real shell with its own umask, as a user would run it (`bun verify` itself runs fine
+      // under BUN_OPTIONS=--minify; the compiler must not see it).
       const run = await execa("sh", ["-c", `umask ${b.umask} && exec "$0" "$@"`, BUN, CLI, "build"], {
         cwd: b.dir,
         reject: false,
         extendEnv: false,
         env: {
-          PATH: process.env.PATH, HOME: home, TMPDIR: tmp, TZ: b.tz, LANG: b.lang, LC_ALL: b.lang,
-          BUN_PARITY_BUN: BUN, BUN_PARITY_CACHE_DIR: SHARED_CACHE, CI: "1",
+          PATH: process.env.PATH, HOME: home, TMPDIR: tmp, LANG: b.lang, LC_ALL: b.lang,
+          BUN_PARITY_BUN: BUN, BUN_PARITY_CACHE_DIR: SHARED_CACHE, CI: "1", ...b.env,
         },
       });
       expect(run.stderr).not.toContain("FAILED");
-      expect(run.exitCode).toBe(0);
+      expect(run.exitCode, run.stderr).toBe(0);
       sums.push(readFileSync(path.join(b.dir, "dist", "SHA256SUMS"), "utf8"));
+      for (const file of readdirSync(path.join(b.dir, "dist")).filter((f) => f.startsWith("hello-"))) {
+        expect((statSync(path.join(b.dir, "dist", file)).mode & 0o777).toString(8), file).toBe("755");
+      }
     }
     expect(sums[0]!.trim().split("\n")).toHaveLength(6);
     expect(sums[1]).toBe(sums[0]);
