@@ -19,7 +19,7 @@ import {
   writeFileAtomic,
 } from "./digest.ts";
 import { UsageError } from "./errors.ts";
-import { bundledPackages, hashInputFiles, inputDigest, inputFiles, metafileInputs } from "./inputs.ts";
+import { buildFingerprint, bundledPackages, hashInputFiles, inlinableEnv, inputDigest, inputFiles, metafileInputs } from "./inputs.ts";
 import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, portableArgv } from "./plan.ts";
 import { logEvent, recordResult } from "./log.ts";
 import { signFileAdhoc } from "./sign.ts";
@@ -255,6 +255,17 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
               inputDigest: digestFor(t, lockEntry.sha256, modules),
               runtime: { package: t.runtime.name, version: t.runtime.version, sha256: lockEntry.sha256 },
               packages: bundledPackages(plan.projectDir, modules),
+              fingerprint: buildFingerprint({
+                toolVersion: TOOL_VERSION,
+                bunVersion: plan.bunVersion,
+                bunTarget: t.target.bunTarget,
+                runtimeSha256: lockEntry.sha256,
+                argv: portableArgv(t, plan.outDir),
+                env: inlinableEnv(t.argv, compilerEnvironment(t, env)),
+                settings: { adhocSign: t.repairSignature },
+                // targets.json itself is left out: what it sets is recorded as argv, env and settings.
+                inputs: hashInputs(modules).filter(([file]) => file !== "targets.json"),
+              }),
               durationMs: Math.round(performance.now() - targetStarted),
             };
             if (adhocSigned) entry.adhocSigned = true;

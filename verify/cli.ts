@@ -108,16 +108,23 @@ clean-room or dagger folder.`,
   },
   explain: {
     summary: "Say why two executables differ (format sections, Bun's embedded module graph, causes)",
-    usage: "explain A B [--json]",
+    usage: "explain A B [--manifest A.json] [--manifest B.json] [--json]",
     details: `Works on any two executables (ELF, PE, Mach-O; any OS, also from other tools). Maps every
 differing byte range to the section it falls in (header, code, Bun's embedded module graph, code
 signature, overlay), reads Bun's embedded module graph from both files and diffs the embedded
 sources, and names the cause with a hint: output basename embedded, absolute build path leaked
 (__dirname/__filename), NODE_ENV or another process.env value inlined, CommonJS wrapper vs ESM,
 different dependency versions, a different Bun runtime, only the code signature, different
-compile flags (minify, bytecode, exec argv, sourcemap). Exit codes follow diff: 0 identical,
-1 different, 2 unreadable input.`,
-    options: { ...json },
+compile flags (minify, bytecode, exec argv, sourcemap).
+Evidence: manifest.json records per target a build fingerprint (Bun, compiler arguments, the
+sha256 of every input file and of every variable the compiler could inline, never their values).
+With the fingerprints of both files (--manifest, or the manifest.json next to each file, whose
+entry has the file's sha256), explain names the input or setting that differed ("index.ts
+differs"; "same inputs; NODE_ENV production vs development"). Without them, every cause is read
+from the bytes and marked "likely", with the evidence that suggests it. Exit codes follow diff:
+0 identical, 1 different, 2 unreadable input.`,
+    options: { ...json, manifest: { type: "string", multiple: true } },
+    paths: { manifest: "input-file" },
     positionals: true,
     run: async (io, v, files) => (await import("./commands/explain.ts")).runExplain(io, v, files),
   },
@@ -444,6 +451,7 @@ const PATH_FIX: Record<string, string> = {
   compare: "Pass a report or result JSON of an earlier run (written with --json=FILE).",
   workflow: "Pass the workflow file, e.g. --workflow .github/workflows/ci.yml.",
   entry: "Pass the program's entry file, relative to the project root (e.g. --entry src/cli.ts).",
+  manifest: "Pass the manifest.json written by `bun verify build` next to the file (dist/manifest.json).",
 };
 
 /** Every path flag the command declares is checked before it runs (missing input, a folder for a file...). */

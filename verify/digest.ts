@@ -8,6 +8,7 @@ import { chmod, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { UsageError } from "./errors.ts";
+import type { BuildFingerprint } from "./inputs.ts";
 
 export interface FileDigest {
   sha256: string;
@@ -176,6 +177,8 @@ export interface ManifestTarget {
   packages: string[];
   /** Set when bun-parity re-signed a darwin executable because Bun left an invalid signature. */
   adhocSigned?: boolean;
+  /** What it was built from (inputs.ts buildFingerprint): explain names the input that differs. */
+  fingerprint?: BuildFingerprint;
   durationMs: number;
 }
 

@@ -309,12 +309,16 @@ async function explainRow(row: ParityRow): Promise<void> {
     row.explanation = ["cannot explain: the reference has only hashes; download its artifact and run `bun verify explain <native> <reference>`"];
     return;
   }
-  const { explainDifference } = await import("../explain.ts");
+  const { causeLine, explainDifference } = await import("../explain.ts");
+  const { fingerprintOf } = await import("../evidence.ts");
   await withSpan(`explain ${row.target || row.file}`, { "bun_parity.target": row.target || undefined }, async (span) => {
     try {
       const [a, b] = [readWholeFile(row.native!.path!), readWholeFile(row.reference!.path!)];
-      const result = explainDifference(a, b, { a: row.native!.path!, b: row.reference!.path! });
-      row.explanation = result.causes.map((c) => `${c.summary}${c.hint ? ` (${c.hint})` : ""}`);
+      // Each side's manifest.json (the build that wrote it) has its fingerprint: the evidence.
+      const [fa, fb] = [fingerprintOf(row.native!.path!, row.native!.sha256), fingerprintOf(row.reference!.path!, row.reference!.sha256)];
+      const fingerprints = { a: fa?.fingerprint, b: fb?.fingerprint, sourceA: fa?.source, sourceB: fb?.source };
+      const result = explainDifference(a, b, { a: row.native!.path!, b: row.reference!.path! }, { fingerprints });
+      row.explanation = result.causes.map(causeLine);
       span.setAttributes({ "bun_parity.causes": result.causes.map((c) => c.code), "bun_parity.differing_bytes": result.differingBytes });
     } catch (error) {
       row.explanation = [`explain failed: ${(error as Error).message}`];
