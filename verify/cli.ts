@@ -35,8 +35,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "Compile every target in targets.json; write SHA256SUMS and manifest.json",
     usage: "build [--target id ...] [--out dir] [--force] [--jobs n] [--json] [--config file]",
     details: `Runs the plan (see \`plan\`) in parallel, one compile per core. Each executable is written to a
-private staging folder and renamed into place; SHA256SUMS and manifest.json are rewritten atomically
-after every target, so they never list a file that does not match. Targets whose inputs (sources read
+private staging folder and renamed into place (mode 0755, whatever the umask); SHA256SUMS stops
+listing the targets about to be rebuilt before any compile, and SHA256SUMS and manifest.json are
+rewritten atomically after every target, so they never list a file that does not match. Each
+manifest entry records a build fingerprint (what \`explain\` compares). Targets whose inputs (sources read
 by the bundler, lockfile, targets.json, Bun version, runtime digest) are unchanged are reused after
 their hash is checked; --force rebuilds them. Foreign runtimes come from the pinned toolchain (see
 \`toolchain\`). A failed target prints its compiler output and makes the command exit 1; the other
@@ -98,8 +100,9 @@ output folder. The reference is one of:
   FILE or URL   a SHA256SUMS or manifest.json, local or https (e.g. a release asset)
 Default: dagger when a working dagger CLI is found, else clean-room; the report says which.
 Each target is identical, differs, or missing on one side; reference files no target accounts
-for are "extra in reference". Every differing pair with bytes on both sides is explained
-(see \`explain\`). Exit 0 only when every selected target is identical. --markdown writes the
+for are "extra in reference"; the same bytes with other permission bits are "mode differs". Every
+differing pair with bytes on both sides is explained (see \`explain\`), with the build
+fingerprints of both output folders' manifest.json as evidence. Exit 0 only when every selected target is identical. --markdown writes the
 report as Markdown (on GitHub Actions it goes to the job summary by default); --keep keeps the
 clean-room or dagger folder.`,
     options: { ...config, ...json, ...targetFlag, reference: { type: "string" }, markdown: { type: "string" }, keep: { type: "boolean" } },
@@ -174,8 +177,9 @@ for os/arch tokens). For each: format (ELF, PE, Mach-O), OS and CPU, and whether
 claimed target (a linux-arm64 file named linux-x64 fails); ELF interpreter (glibc or musl loader),
 the highest GLIBC_x.y it needs (the oldest glibc it runs on), static or dynamic; PE machine,
 subsystem (console/GUI) and Authenticode; Mach-O code signature recomputed page by page (an
-invalid one fails with the fix: bun verify sign --adhoc); the embedded Bun version, entry point
-and module count. Exit 1 when any artifact fails.`,
+invalid one fails with the fix: bun verify sign --adhoc); an ELF or Mach-O file nobody may execute
+fails (chmod 0755); the embedded Bun version, entry point and module count. Exit 1 when any
+artifact fails; 2 when a path is not a file (or the output folder not a folder).`,
     options: { ...config, ...json, ...targetFlag, dist: { type: "string" } },
     paths: { ...configPath, dist: "input-folder" },
     positionals: true,
@@ -214,7 +218,8 @@ requirement set, flags adhoc) in place of the old one, fixing the __LINKEDIT and
 sizes: what \`codesign --force --sign -\` does on a Mac. The same input gives the same bytes.
 The build does this by itself for darwin executables whose signature Bun left invalid (Bun 1.4.5
 leaves darwin-x64 output with the runtime's stale signature); build.macosAdhocSign turns it off.
-The identifier defaults to the old signature's identifier.`,
+The identifier defaults to the old signature's identifier. The signed file is written atomically,
+mode 0755.`,
     options: { ...json, adhoc: { type: "boolean" }, identifier: { type: "string" } },
     positionals: true,
     run: async (io, v, files) => (await import("./commands/sign.ts")).runSign(io, v, files),
@@ -229,7 +234,8 @@ natively; other Linux architectures run under qemu-user with the target's sysroo
 (qemu-aarch64-static -L /usr/aarch64-linux-gnu; Debian packages qemu-user-static and
 libc6-arm64-cross); musl targets run when the musl loader is installed; Apple silicon runs
 darwin-x64 under Rosetta. Everything else is reported "not run here: needs <runner label>",
-never as a pass; --require-all turns "not run" into a failure (for per-OS CI jobs).`,
+never as a pass; --require-all turns "not run" into a failure (for per-OS CI jobs). An executable
+without the x bit (archives and artifact uploads may drop it) is refused with exit 2 and the chmod.`,
     options: { ...config, ...json, ...targetFlag, dist: { type: "string" }, "require-all": { type: "boolean" } },
     paths: { ...configPath, dist: "input-folder" },
     run: async (io, v) => (await import("./commands/smoke.ts")).runSmokeCommand(io, v),
@@ -245,7 +251,9 @@ prints the grid, writes Markdown (--markdown FILE; on GitHub Actions the job sum
 and, with --html FILE, one HTML page that needs no network: the grid, artifact sizes against their
 targets.json budgets (maxBytes) and build times as charts, and the explain output of every
 mismatch. --compare OLD.json (an earlier result or report JSON) adds size and time changes per
-target. Exit 1 when any check failed or a size budget is exceeded, 0 otherwise.`,
+target. Exit 0 only when every merged result exited 0, no check failed, no size budget is
+exceeded and no reference file is extra; 1 otherwise (a result that crashed or refused its input
+counts, even without sections).`,
     options: { ...json, html: { type: "string" }, markdown: { type: "string" }, compare: { type: "string" } },
     paths: { html: "output-file", markdown: "output-file", compare: "input-file" },
     positionals: true,
