@@ -1,11 +1,11 @@
 // `bun verify build` on a real fixture app: real `bun build --compile`, real executables,
 // real `sha256sum -c`. Outputs live in temp folders and are removed afterwards.
-import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync, closeSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Manifest } from "../verify/digest.ts";
-import { BUN, CLI, SHARED_CACHE, copyFixture, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
+import { type Manifest, sha256Hex } from "../verify/digest.ts";
+import { BUN, CLI, SHARED_CACHE, copyFixture, expectStrace, killAtFirstRename, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 afterAll(removeTemps);
 
@@ -98,28 +98,37 @@ describe("size budgets", () => {
 });
 
 describe("determinism", () => {
-  it("gives identical SHA256SUMS for all six targets from two paths with different HOME, TMPDIR, TZ, LANG and umask", async () => {
+  // Each variation changes what a naive `bun build --compile` writes, so the test fails if the plan
+  // stops neutralising it: the caller's NODE_ENV (Bun inlines it; the plan pins it), BUN_OPTIONS
+  // (extra compiler flags; the plan removes BUN_*), the umask (Bun's output mode; the build writes
+  // 0755), the checkout path, HOME, TMPDIR and the locale. (TZ is not varied: nothing in Bun's
+  // output depends on it, and the plan pins it anyway, so it would prove nothing.)
+  it("gives identical SHA256SUMS and 0755 executables for all six targets from two checkouts with a different NODE_ENV, BUN_OPTIONS, umask, path, HOME, TMPDIR and LANG", async () => {
     const builds = [
-      { dir: copyFixture("hello", path.join(tempDir("first-"), "app")), tz: "UTC", lang: "C.UTF-8", umask: "022" },
-      { dir: copyFixture("hello", path.join(tempDir("second-build-"), "nested", "project")), tz: "Pacific/Kiritimati", lang: "de_DE.UTF-8", umask: "077" },
+      { dir: copyFixture("hello", path.join(tempDir("first-"), "app")), lang: "C.UTF-8", umask: "022", env: {} },
+      { dir: copyFixture("hello", path.join(tempDir("second-build-"), "nested", "project")), lang: "de_DE.UTF-8", umask: "077", env: { NODE_ENV: "development", BUN_OPTIONS: "--minify" } },
     ];
     const sums: string[] = [];
     for (const b of builds) {
       const home = tempDir("home-");
       const tmp = tempDir("tmp-");
-      // A real shell with its own umask, as a user would run it.
+      // A real shell with its own umask, as a user would run it (`bun verify` itself runs fine
+      // under BUN_OPTIONS=--minify; the compiler must not see it).
       const run = await execa("sh", ["-c", `umask ${b.umask} && exec "$0" "$@"`, BUN, CLI, "build"], {
         cwd: b.dir,
         reject: false,
         extendEnv: false,
         env: {
-          PATH: process.env.PATH, HOME: home, TMPDIR: tmp, TZ: b.tz, LANG: b.lang, LC_ALL: b.lang,
-          BUN_PARITY_BUN: BUN, BUN_PARITY_CACHE_DIR: SHARED_CACHE, CI: "1",
+          PATH: process.env.PATH, HOME: home, TMPDIR: tmp, LANG: b.lang, LC_ALL: b.lang,
+          BUN_PARITY_BUN: BUN, BUN_PARITY_CACHE_DIR: SHARED_CACHE, CI: "1", ...b.env,
         },
       });
       expect(run.stderr).not.toContain("FAILED");
-      expect(run.exitCode).toBe(0);
+      expect(run.exitCode, run.stderr).toBe(0);
       sums.push(readFileSync(path.join(b.dir, "dist", "SHA256SUMS"), "utf8"));
+      for (const file of readdirSync(path.join(b.dir, "dist")).filter((f) => f.startsWith("hello-"))) {
+        expect((statSync(path.join(b.dir, "dist", file)).mode & 0o777).toString(8), file).toBe("755");
+      }
     }
     expect(sums[0]!.trim().split("\n")).toHaveLength(6);
     expect(sums[1]).toBe(sums[0]);
@@ -163,32 +172,58 @@ describe("runtime integrity", () => {
     expect(sums).toContain("hello-linux-x64");
     expect(sums).not.toContain("hello-darwin-x64");
   });
+});
 
-  it("a build killed with SIGKILL leaves no listed artifact that does not match SHA256SUMS", async () => {
+describe("a build killed half way", () => {
+  const FILES = ["hello-linux-x64", "hello-linux-arm64", "hello-darwin-arm64"];
+
+  /** hello with three targets, built once, then its source edited: every rebuilt file gets new bytes. */
+  async function builtThenEdited(): Promise<{ app: string; dist: string; before: Map<string, string> }> {
     const app = copyFixture("hello");
-    // A complete first build, so SHA256SUMS lists every target before the interrupted rebuild.
-    expect((await runCli(["build"], { cwd: app })).exitCode).toBe(0);
-    const child = execa(BUN, [CLI, "build", "--force"], {
-      cwd: app,
-      reject: false,
-      env: { BUN_PARITY_BUN: BUN, BUN_PARITY_CACHE_DIR: SHARED_CACHE, CI: "1" },
-    });
-    // Kill it right after the first target has been renamed into place.
-    await new Promise<void>((resolve) => {
-      child.stderr!.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes(": done ")) resolve();
-      });
-      child.on("exit", () => resolve());
-    });
-    child.kill("SIGKILL");
-    const killed = await child;
-    expect(killed.signal).toBe("SIGKILL");
+    const config = readJson<{ targets: { id: string }[] }>(path.join(app, "targets.json"));
+    config.targets = config.targets.filter((t) => FILES.includes(`hello-${t.id}`));
+    writeFileSync(path.join(app, "targets.json"), JSON.stringify(config));
+    const first = await runCli(["build"], { cwd: app });
+    expect(first.exitCode, first.stderr).toBe(0);
     const dist = path.join(app, "dist");
-    const listed = readFileSync(path.join(dist, "SHA256SUMS"), "utf8").trim().split("\n").filter(Boolean);
-    expect(listed.length).toBeGreaterThan(0);
-    expect(listed.length).toBeLessThan(6);
+    const before = new Map(readFileSync(path.join(dist, "SHA256SUMS"), "utf8").trim().split("\n").map((l) => [l.slice(66), l.slice(0, 64)] as [string, string]));
+    expect([...before.keys()].sort()).toEqual([...FILES].sort());
+    const source = path.join(app, "index.ts");
+    writeFileSync(source, readFileSync(source, "utf8").replace("hello ${name}", "hi ${name}"));
+    return { app, dist, before };
+  }
+
+  /** `bun verify build --jobs 1`, SIGKILLed the moment it renames the first executable into dist/. */
+  async function killAtFirstReplacement(app: string, dist: string, slowRenames: boolean): Promise<void> {
+    const killed = await killAtFirstRename([CLI, "build", "--jobs", "1"], { cwd: app, watchDir: dist, names: FILES, slowRenames });
+    expect(killed, "the build ended before replacing an executable").toBe(true);
+  }
+
+  /** Every line of SHA256SUMS matches its file, and the killed build did replace a file (so a stale line would show). */
+  async function expectListingMatches(dist: string, before: Map<string, string>): Promise<void> {
+    const replaced = FILES.filter((f) => existsSync(path.join(dist, f)) && sha256Hex(readFileSync(path.join(dist, f))) !== before.get(f));
+    expect(replaced.length, "no executable was replaced before the kill").toBeGreaterThan(0);
+    const listed = readFileSync(path.join(dist, "SHA256SUMS"), "utf8").trim();
+    if (listed === "") return; // nothing listed: nothing can be stale
     const check = await execa("sha256sum", ["-c", "SHA256SUMS"], { cwd: dist, reject: false });
-    expect(check.stderr).toBe("");
+    expect(check.stdout + check.stderr, "SHA256SUMS lists bytes that are no longer there").not.toContain("FAILED");
     expect(check.exitCode).toBe(0);
+  }
+
+  it("after an input changed, the build killed right after it replaced an executable lists only files that match", async () => {
+    const { app, dist, before } = await builtThenEdited();
+    await killAtFirstReplacement(app, dist, false);
+    await expectListingMatches(dist, before);
+  });
+
+  it.each([
+    ["missing", (file: string) => rmSync(file)],
+    ["corrupt", (file: string) => writeFileSync(file, '{"schemaVersion": 1, "targets": [')],
+  ])("with manifest.json %s, SHA256SUMS stops listing a file before it is replaced (killed right after the rename)", async (_, damage) => {
+    expectStrace();
+    const { app, dist, before } = await builtThenEdited();
+    damage(path.join(dist, "manifest.json"));
+    await killAtFirstReplacement(app, dist, true);
+    await expectListingMatches(dist, before);
   });
 });

@@ -129,3 +129,35 @@ export async function compileRaw(appDir: string, options: RawCompileOptions): Pr
   );
   return target.startsWith("windows") ? `${options.outfile}.exe` : options.outfile;
 }
+
+/**
+ * Runs `args` (after `bun`) and SIGKILLs the process the moment one of `names` is renamed into
+ * `watchDir`. With `slowRenames`, strace holds every rename(2) of the run for 1.5 s after it
+ * completes, so the kill lands between that rename and whatever the command writes next (a
+ * window too short to hit otherwise). Returns whether it was killed.
+ */
+export async function killAtFirstRename(args: string[], options: { cwd: string; env?: Record<string, string>; watchDir: string; names: string[]; slowRenames: boolean }): Promise<boolean> {
+  const { watch } = await import("node:fs");
+  const pidFile = path.join(tempDir("pid-"), "pid");
+  const command = ["sh", "-c", 'echo $$ > "$0"; exec "$@"', pidFile, BUN, ...args];
+  const strace = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename", "-e", "inject=rename:delay_exit=1500000"];
+  const [file, ...rest] = options.slowRenames ? [...strace, ...command] : command;
+  const child = execa(file!, rest, { cwd: options.cwd, reject: false, env: { ...CLI_ENV, ...options.env } });
+  let killed = false;
+  const watcher = watch(options.watchDir, (_event, name) => {
+    if (killed || !options.names.includes(String(name)) || !existsSync(pidFile)) return;
+    killed = true;
+    process.kill(Number(readFileSync(pidFile, "utf8")), "SIGKILL");
+  });
+  try {
+    await child;
+  } finally {
+    watcher.close();
+  }
+  return killed;
+}
+
+/** strace injects the delays of killAtFirstRename's slowRenames. */
+export function expectStrace(): void {
+  if (!["/usr/bin/strace", "/bin/strace"].some((f) => existsSync(f))) throw new Error("strace is missing: apt-get install strace (.ci/run does)");
+}

@@ -1,12 +1,17 @@
 // The pure parts of issue 8: merging result files (across CI runners), budgets, security findings,
 // comparisons, the HTML page's escaping, stderr lines as log events, and the OTel endpoint rules.
-import { describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import type { ResultFile } from "../verify/log.ts";
 import { messageEvents } from "../verify/log.ts";
 import { reportHtml } from "../verify/report/html.ts";
 import { type LoadedResult, compareReports, mergeResults, reportMarkdown, reportText, signedDelta } from "../verify/report/merge.ts";
 import { formatBytes } from "../verify/report/table.ts";
 import { tracesConfig } from "../verify/telemetry.ts";
+import { removeTemps, runCli, tempDir } from "./helpers.ts";
+
+afterAll(removeTemps);
 
 const SHA = (c: string) => c.repeat(64);
 
@@ -113,6 +118,57 @@ describe("mergeResults", () => {
     expect(signedDelta(1500, 2000, formatBytes)).toBe("-500 B (-25.0%)");
     expect(signedDelta(5, 5, formatBytes)).toBe("±0");
     expect(signedDelta(5, undefined, formatBytes)).toBe("");
+  });
+
+  describe("passes only when every merged result exited 0 and nothing failed, crashed or was extra", () => {
+    const ok = (id: string) => ({ id, status: "built", entry: entry(id, 500, SHA("d")) });
+    const cleanBuild = result("build", "2026-01-01T00:00:00.000Z", { build: { outcomes: [ok("linux-x64")] } });
+    const withExit = (r: LoadedResult, exitCode: number): LoadedResult => ({ ...r, data: { ...r.data, exitCode } });
+    const parity = (rows: unknown[]) =>
+      result("parity", "2026-01-01T00:06:00.000Z", { parity: { reference: { kind: "folder", location: "/ref" }, rows, passed: true, validation: { inspect: { checked: 0, failures: [] }, smoke: { passed: 0, failed: [], notRun: 0 } } } });
+    const identical = { target: "linux-x64", file: "app-linux-x64", native: { sha256: SHA("d") }, reference: { sha256: SHA("d") }, verdict: "identical" };
+
+    it("a clean merge passes and says every result exited 0", () => {
+      const merged = mergeResults([cleanBuild, parity([identical])]);
+      expect(merged.problems).toEqual([]);
+      expect(merged.passed).toBe(true);
+      expect(reportText(merged)).toContain("REPORT: every merged result exited 0 and every check that ran passed.");
+    });
+
+    it("a result that crashed (exit 70) before recording a section fails the report", () => {
+      const crashed = withExit(result("smoke", "2026-01-01T00:07:00.000Z", {}), 70);
+      const merged = mergeResults([cleanBuild, crashed]);
+      expect(merged.counts.fail).toBe(0); // no cell says so: only the exit code does
+      expect(merged.passed).toBe(false);
+      expect(merged.problems).toEqual(["results/smoke-linux-x64.json: `smoke` exited with 70 (internal error: it crashed)"]);
+      expect(reportText(merged)).toMatch(/REPORT: FAIL: 1 merged result\(s\) did not exit 0\.\n$/);
+      expect(reportMarkdown(merged)).toContain("- ❌ results/smoke-linux-x64.json: `smoke` exited with 70");
+    });
+
+    it("a result that exited 1 fails the report even when its sections look like passes", () => {
+      const merged = mergeResults([cleanBuild, withExit(parity([identical]), 1)]);
+      expect(merged.targets[0]!.cells.parity.status).toBe("pass");
+      expect(merged.passed).toBe(false);
+      expect(merged.problems).toEqual(["results/parity-linux-x64.json: `parity` exited with 1 (a check failed)"]);
+    });
+
+    it("bun verify report exits 1 on a folder holding a crashed result, and says which", async () => {
+      const dir = tempDir("results-");
+      writeFileSync(path.join(dir, "build.json"), JSON.stringify(cleanBuild.data));
+      writeFileSync(path.join(dir, "smoke.json"), JSON.stringify(withExit(result("smoke", "2026-01-01T00:07:00.000Z", {}), 70).data));
+      const run = await runCli(["report", dir]);
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(run.stdout).toMatch(/smoke\.json: `smoke` exited with 70 \(internal error: it crashed\)/);
+      expect(run.stderr).toContain("failed: 1 merged result(s) did not exit 0");
+    });
+
+    it("a file extra in the reference fails the report", () => {
+      const merged = mergeResults([cleanBuild, parity([identical, { target: "", file: "app-freebsd-x64", reference: { sha256: SHA("e") }, verdict: "extra in reference" }])]);
+      expect(merged.counts.fail).toBe(0);
+      expect(merged.passed).toBe(false);
+      expect(merged.problems).toEqual(["app-freebsd-x64: extra in reference (no target accounts for it)"]);
+      expect(reportHtml(merged)).toContain('<ul id="problems"><li>app-freebsd-x64: extra in reference (no target accounts for it)</li></ul>');
+    });
   });
 
   it("escapes everything in the HTML page, which fetches nothing", () => {

@@ -1,6 +1,8 @@
 // Observability (issue 8): real `bun verify` processes export spans to a real OTLP/HTTP receiver on
 // 127.0.0.1, print JSON log lines, annotate on GitHub Actions only, and write --json=FILE results.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -160,14 +162,26 @@ describe("traces over OTLP/HTTP", () => {
     expect(root.attributes["bun_parity.exit_code"]).toBe(2);
   });
 
-  it("an unreachable endpoint costs one warning and at most the export timeout, never the command's result", async () => {
+  // How long the export may take is measured in bench/telemetry.ts, not asserted here.
+  it("an unreachable endpoint, or one that never answers, costs one warning, never the command's result", async () => {
     const closed = await startReceiver();
     await closed.close();
-    const started = Date.now();
-    const result = await runCli(["plan", "--target", "linux-x64"], { cwd: app, env: { OTEL_EXPORTER_OTLP_ENDPOINT: closed.url, OTEL_EXPORTER_OTLP_TIMEOUT: "2000" } });
-    expect(Date.now() - started).toBeLessThan(2000 + 1000 + 5000); // timeout, its 1 s grace, and the command itself
-    expect(result.exitCode).toBe(0);
-    expect(result.stderr.match(/warning: could not export traces to http:\/\/127\.0\.0\.1:\d+\/v1\/traces/g)).toHaveLength(1);
+    const refused = await runCli(["plan", "--target", "linux-x64"], { cwd: app, env: { OTEL_EXPORTER_OTLP_ENDPOINT: closed.url, OTEL_EXPORTER_OTLP_TIMEOUT: "2000" } });
+    expect(refused.exitCode).toBe(0);
+    expect(refused.stderr.match(/warning: could not export traces to http:\/\/127\.0\.0\.1:\d+\/v1\/traces/g)).toHaveLength(1);
+    // A server that accepts the connection and never replies: only the export timeout ends it.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const held = await runCli(["plan", "--target", "linux-x64"], { cwd: app, env: { OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_TIMEOUT: "500" } });
+      expect(held.exitCode).toBe(0);
+      expect(held.stdout).toContain("linux-x64");
+      expect(held.stderr.match(/warning: could not export traces to http:\/\/127\.0\.0\.1:\d+\/v1\/traces/g)).toHaveLength(1);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it("loads no OpenTelemetry module without an endpoint, and loads them with one", async () => {

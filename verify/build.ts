@@ -2,13 +2,14 @@
 // each executable staged privately then renamed into place, SHA256SUMS and manifest.json
 // rewritten atomically after every target, and unchanged targets reused.
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import pLimit from "p-limit";
 import {
   type Manifest,
   type ManifestTarget,
+  EXECUTABLE_FILE_MODE,
   HashPool,
   MANIFEST_FILE,
   readManifest,
@@ -18,7 +19,7 @@ import {
   writeFileAtomic,
 } from "./digest.ts";
 import { UsageError } from "./errors.ts";
-import { type BuildInputs, buildInputs, bundledPackages, inlinableEnvironment, inputBoundary, inputDigest, metafileInputs } from "./inputs.ts";
+import { type BuildInputs, buildFingerprint, buildInputs, bundledPackages, inlinableEnv, inputBoundary, inputDigest, metafileInputs } from "./inputs.ts";
 import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, portableArgv } from "./plan.ts";
 import { logEvent, recordResult } from "./log.ts";
 import { runPrepareSteps } from "./prepare.ts";
@@ -136,7 +137,7 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
       argv: portableArgv(t, plan.outDir),
       env: t.env,
       settings: { repairSignature: t.repairSignature, prepare: plan.prepare.map((p) => p.run) },
-      inlinable: inlinableEnvironment(t.inlineEnv, compilerEnvironment(t, env)),
+      inlinable: Object.entries(inlinableEnv(t.argv, compilerEnvironment(t, env))).map(([name, value]) => [name, sha256Hex(value)]),
       inputs: hashInputs(t, modules),
     });
 
@@ -194,12 +195,16 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
       if (digestFor(t, lockEntry.sha256, modules) !== entry.inputDigest) return undefined;
       if (stampMatches(file, recorded.file, entry.sha256)) return entry;
       const digest = await pool.hash(file);
-      if (digest.sha256 === entry.sha256) recorded.file = stampOf(file, entry.sha256);
-      return digest.sha256 === entry.sha256 && digest.bytes === entry.bytes ? entry : undefined;
+      if (digest.sha256 !== entry.sha256 || digest.bytes !== entry.bytes) return undefined;
+      await chmod(file, EXECUTABLE_FILE_MODE); // undo a chmod since the build (it is one thing that makes the stamp stale)
+      recorded.file = stampOf(file, entry.sha256);
+      return entry;
     }
 
-    // 2. Unlist what is about to be replaced, before touching any file.
-    if (toBuild.some((t) => entries.has(t.target.id)) || (previous && previous.targets.some((e) => !entries.has(e.id)))) {
+    // 2. Unlist what is about to be replaced, before touching any file. Whatever manifest.json says
+    // (it may be missing or corrupt), SHA256SUMS is rewritten from the entries that stay, so it
+    // lists no file a compile below replaces, nor its archives.
+    if (toBuild.length > 0 || (previous && previous.targets.some((e) => !entries.has(e.id)))) {
       for (const t of toBuild) entries.delete(t.target.id);
       await writeIndex();
     }
@@ -275,10 +280,22 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
               inputDigest: digestFor(t, lockEntry.sha256, modules),
               runtime: { package: t.runtime.name, version: t.runtime.version, sha256: lockEntry.sha256 },
               packages: bundledPackages(plan.projectDir, modules),
+              fingerprint: buildFingerprint({
+                toolVersion: TOOL_VERSION,
+                bunVersion: plan.bunVersion,
+                bunTarget: t.target.bunTarget,
+                runtimeSha256: lockEntry.sha256,
+                argv: portableArgv(t, plan.outDir),
+                env: inlinableEnv(t.argv, compilerEnvironment(t, env)),
+                settings: { adhocSign: t.repairSignature, prepare: JSON.stringify(plan.prepare.map((p) => p.run)) },
+                // targets.json itself is left out: what it sets is recorded as argv, env and settings.
+                inputs: hashInputs(t, modules).files.filter(([file]) => file !== "targets.json"),
+              }),
               durationMs: Math.round(performance.now() - targetStarted),
             };
             if (adhocSigned) entry.adhocSigned = true;
             const finalFile = path.join(plan.outDir, t.outputFile);
+            await chmod(t.stagedFile, EXECUTABLE_FILE_MODE); // Bun's mode follows the umask (0700 under umask 077)
             await rename(t.stagedFile, finalFile);
             entries.set(id, entry);
             state.targets[id] = { modules, file: stampOf(finalFile, entry.sha256) };

@@ -1,10 +1,11 @@
 #!/usr/bin/env bun
 // The bun-parity command line: commands and flags only; the work is in the modules they call.
-// Exit codes: 0 all good, 1 a check failed, 2 bad usage or bad input.
+// Exit codes: 0 all good, 1 a check failed, 2 bad usage or bad input, 70 an internal error.
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { CheckFailed, UsageError } from "./errors.ts";
+import { CheckFailed, EXIT, UsageError } from "./errors.ts";
 import type { Io } from "./commands/context.ts";
+import { type PathKind, checkPath } from "./paths.ts";
 import type { LogFormat, ResultFile } from "./log.ts";
 import { TOOL_NAME, TOOL_VERSION } from "./version.ts";
 
@@ -18,6 +19,8 @@ interface Command {
   usage: string;
   details: string;
   options: Options;
+  /** Flags that name paths: checked before the command runs (see paths.ts). */
+  paths?: Record<string, PathKind>;
   positionals?: boolean;
   run(io: Io, values: Values, positionals: string[]): Promise<number>;
 }
@@ -25,6 +28,7 @@ interface Command {
 const config = { config: { type: "string" } } as const satisfies Options;
 const json = { json: { type: "boolean" } } as const satisfies Options;
 const targetFlag = { target: { type: "string", multiple: true } } as const satisfies Options;
+const configPath = { config: "input-file" } as const satisfies Record<string, PathKind>;
 
 const COMMANDS: Record<string, Command> = {
   build: {
@@ -32,15 +36,18 @@ const COMMANDS: Record<string, Command> = {
     usage: "build [--target id ...] [--out dir] [--force] [--jobs n] [--json] [--config file]",
     details: `Runs build.prepare (the project's pre-build commands) once, then the plan (see \`plan\`) in
 parallel, one compile per core. Each executable is written to a private staging folder and renamed
-into place; SHA256SUMS and manifest.json are rewritten atomically after every target, so they never
-list a file that does not match. Targets whose inputs are unchanged are reused after their hash is
-checked: the modules Bun bundled, the package.json/tsconfig files on their resolution path and what
-they extend, lockfiles, bunfig.toml, .env files, the variables --env can inline, the folder listings
-an import could resolve differently in, targets.json, the Bun version and runtime digest (the full
-list: docs/build.md); --force rebuilds them. Foreign runtimes come from the pinned toolchain (see
+into place (mode 0755, whatever the umask); SHA256SUMS stops listing the targets about to be rebuilt
+before any compile, and SHA256SUMS and manifest.json are rewritten atomically after every target, so
+they never list a file that does not match. Each manifest entry records a build fingerprint (what
+\`explain\` compares). Targets whose inputs are unchanged are reused after their hash is checked: the
+modules Bun bundled, the package.json/tsconfig files on their resolution path and what they extend,
+lockfiles, bunfig.toml, .env files, the variables --env can inline, the folder listings an import
+could resolve differently in, targets.json, the Bun version and runtime digest (the full list:
+docs/build.md); --force rebuilds them. Foreign runtimes come from the pinned toolchain (see
 \`toolchain\`). A failed target prints its compiler output and makes the command exit 1; the other
 targets still finish.`,
     options: { ...config, ...json, ...targetFlag, out: { type: "string" }, force: { type: "boolean" }, jobs: { type: "string" } },
+    paths: { ...configPath, out: "output-folder" },
     run: async (io, v) => (await import("./commands/build.ts")).runBuildCommand(io, v),
   },
   plan: {
@@ -51,6 +58,7 @@ embeds it as /$bunfs/root/<name>) renamed to <name>-<id>[.exe], NODE_ENV pinned,
 removed, .env/bunfig autoload off unless targets.json turns it on, and the runtime passed with
 --compile-executable-path.`,
     options: { ...config, ...json, ...targetFlag, out: { type: "string" } },
+    paths: { ...configPath, out: "output-folder" },
     run: async (io, v) => (await import("./commands/plan.ts")).runPlan(io, v),
   },
   toolchain: {
@@ -62,6 +70,7 @@ removed, .env/bunfig autoload off unless targets.json turns it on, and the runti
 (default ~/.cache/bun-parity). --update fetches them and rewrites the lock (commit it);
 --fetch fills the cache so later builds work offline, and checks every digest.`,
     options: { ...config, ...json, update: { type: "boolean" }, fetch: { type: "boolean" } },
+    paths: configPath,
     run: async (io, v) => (await import("./commands/toolchain.ts")).runToolchain(io, v),
   },
   package: {
@@ -77,6 +86,7 @@ package.json's. Needs a build first; an executable that no longer matches manife
 The archives are listed in SHA256SUMS and manifest.json "archives" (rebuilding a target unlists its
 archives until the next package); parity and explain read them. See docs/archives.md.`,
     options: { ...config, ...json, ...targetFlag },
+    paths: configPath,
     run: async (io, v) => (await import("./commands/package.ts")).runPackage(io, v),
   },
   parity: {
@@ -93,25 +103,34 @@ output folder. The reference is one of:
   FILE or URL   a SHA256SUMS or manifest.json, local or https (e.g. a release asset)
 Default: dagger when a working dagger CLI is found, else clean-room; the report says which.
 Each target is identical, differs, or missing on one side; reference files no target accounts
-for are "extra in reference". Every differing pair with bytes on both sides is explained
-(see \`explain\`). Exit 0 only when every selected target is identical. --markdown writes the
+for are "extra in reference"; the same bytes with other permission bits are "mode differs". Every
+differing pair with bytes on both sides is explained (see \`explain\`), with the build
+fingerprints of both output folders' manifest.json as evidence. Exit 0 only when every selected target is identical. --markdown writes the
 report as Markdown (on GitHub Actions it goes to the job summary by default); --keep keeps the
 clean-room or dagger folder.`,
     options: { ...config, ...json, ...targetFlag, reference: { type: "string" }, markdown: { type: "string" }, keep: { type: "boolean" } },
+    paths: { ...configPath, markdown: "output-file" },
     run: async (io, v) => (await import("./commands/parity.ts")).runParity(io, v),
   },
   explain: {
     summary: "Say why two executables differ (format sections, Bun's embedded module graph, causes)",
-    usage: "explain A B [--json]",
+    usage: "explain A B [--manifest A.json] [--manifest B.json] [--json]",
     details: `Works on any two executables (ELF, PE, Mach-O; any OS, also from other tools). Maps every
 differing byte range to the section it falls in (header, code, Bun's embedded module graph, code
 signature, overlay), reads Bun's embedded module graph from both files and diffs the embedded
 sources, and names the cause with a hint: output basename embedded, absolute build path leaked
 (__dirname/__filename), NODE_ENV or another process.env value inlined, CommonJS wrapper vs ESM,
 different dependency versions, a different Bun runtime, only the code signature, different
-compile flags (minify, bytecode, exec argv, sourcemap). Exit codes follow diff: 0 identical,
-1 different, 2 unreadable input.`,
-    options: { ...json },
+compile flags (minify, bytecode, exec argv, sourcemap).
+Evidence: manifest.json records per target a build fingerprint (Bun, compiler arguments, the
+sha256 of every input file and of every variable the compiler could inline, never their values).
+With the fingerprints of both files (--manifest, or the manifest.json next to each file, whose
+entry has the file's sha256), explain names the input or setting that differed ("index.ts
+differs"; "same inputs; NODE_ENV production vs development"). Without them, every cause is read
+from the bytes and marked "likely", with the evidence that suggests it. Exit codes follow diff:
+0 identical, 1 different, 2 unreadable input.`,
+    options: { ...json, manifest: { type: "string", multiple: true } },
+    paths: { manifest: "input-file" },
     positionals: true,
     run: async (io, v, files) => (await import("./commands/explain.ts")).runExplain(io, v, files),
   },
@@ -139,6 +158,8 @@ Without a mode, prints the matrix block.
   --verdict        the verdict job: every job in $BUN_PARITY_NEEDS (toJSON(needs)) succeeded.
 See docs/ci.md.`,
     options: { ...config, ...json, ...targetFlag, write: { type: "boolean" }, check: { type: "boolean" }, summary: { type: "boolean" }, verdict: { type: "boolean" }, "release-check": { type: "boolean" }, results: { type: "string" }, workflow: { type: "string" }, markdown: { type: "string" } },
+    // --workflow may not exist yet (--write creates it), but it is never a folder.
+    paths: { ...configPath, workflow: "output-file", markdown: "output-file" },
     run: async (io, v) => (await import("./commands/ci.ts")).runCi(io, v),
   },
   init: {
@@ -166,6 +187,7 @@ and no arguments; each that exits 0 with output becomes a compare: "source" case
 A file you changed is never overwritten without --force; --dry-run prints everything, including
 the targets.json, and writes nothing; running it twice changes nothing.`,
     options: { ...json, targets: { type: "string" }, entry: { type: "string" }, name: { type: "string" }, force: { type: "boolean" }, "dry-run": { type: "boolean" }, "no-pin": { type: "boolean" }, "no-probe": { type: "boolean" } },
+    paths: { entry: "input-file" },
     run: async (io, v) => (await import("./commands/init.ts")).runInit(io, v),
   },
   inspect: {
@@ -177,9 +199,11 @@ for os/arch tokens). For each: format (ELF, PE, Mach-O), OS and CPU, and whether
 claimed target (a linux-arm64 file named linux-x64 fails); ELF interpreter (glibc or musl loader),
 the highest GLIBC_x.y it needs (the oldest glibc it runs on), static or dynamic; PE machine,
 subsystem (console/GUI) and Authenticode; Mach-O code signature recomputed page by page (an
-invalid one fails with the fix: bun verify sign --adhoc); the embedded Bun version, entry point
-and module count. Exit 1 when any artifact fails.`,
+invalid one fails with the fix: bun verify sign --adhoc); an ELF or Mach-O file nobody may execute
+fails (chmod 0755); the embedded Bun version, entry point and module count. Exit 1 when any
+artifact fails; 2 when a path is not a file (or the output folder not a folder).`,
     options: { ...config, ...json, ...targetFlag, dist: { type: "string" } },
+    paths: { ...configPath, dist: "input-folder" },
     positionals: true,
     run: async (io, v, files) => (await import("./commands/inspect.ts")).runInspect(io, v, files),
   },
@@ -211,6 +235,7 @@ audit cannot be skipped silently). --markdown writes the report as Markdown (on 
 goes to the job summary by default). See docs/security.md.`,
     options: { ...config, ...json, dist: { type: "string" }, strict: { type: "boolean" }, markdown: { type: "string" } },
     positionals: true,
+    paths: { ...configPath, dist: "input-folder", markdown: "output-file" },
     run: async (io, v, files) => (await import("./commands/security.ts")).runSecurity(io, v, files),
   },
   sign: {
@@ -221,7 +246,8 @@ requirement set, flags adhoc) in place of the old one, fixing the __LINKEDIT and
 sizes: what \`codesign --force --sign -\` does on a Mac. The same input gives the same bytes.
 The build does this by itself for darwin executables whose signature Bun left invalid (Bun 1.4.5
 leaves darwin-x64 output with the runtime's stale signature); build.macosAdhocSign turns it off.
-The identifier defaults to the old signature's identifier.`,
+The identifier defaults to the old signature's identifier. The signed file is written atomically,
+mode 0755.`,
     options: { ...json, adhoc: { type: "boolean" }, identifier: { type: "string" } },
     positionals: true,
     run: async (io, v, files) => (await import("./commands/sign.ts")).runSign(io, v, files),
@@ -245,8 +271,10 @@ the target's sysroot (qemu-aarch64-static -L /usr/aarch64-linux-gnu; Debian pack
 qemu-user-static and libc6-arm64-cross); musl targets run when the musl loader is installed; Apple
 silicon runs darwin-x64 under Rosetta. Everything else, source side included, is reported "not run
 here: needs <runner label>", never as a pass; --require-all turns "not run" into a failure (for
-per-OS CI jobs). Fields: docs/targets.md; details: docs/validate.md.`,
+per-OS CI jobs). An executable without the x bit (archives and artifact uploads may drop it) is
+refused with exit 2 and the chmod. Fields: docs/targets.md; details: docs/validate.md.`,
     options: { ...config, ...json, ...targetFlag, dist: { type: "string" }, "require-all": { type: "boolean" } },
+    paths: { ...configPath, dist: "input-folder" },
     run: async (io, v) => (await import("./commands/smoke.ts")).runSmokeCommand(io, v),
   },
   report: {
@@ -260,8 +288,11 @@ prints the grid, writes Markdown (--markdown FILE; on GitHub Actions the job sum
 and, with --html FILE, one HTML page that needs no network: the grid, artifact sizes against their
 targets.json budgets (maxBytes) and build times as charts, and the explain output of every
 mismatch. --compare OLD.json (an earlier result or report JSON) adds size and time changes per
-target. Exit 1 when any check failed or a size budget is exceeded, 0 otherwise.`,
+target. Exit 0 only when every merged result exited 0, no check failed, no size budget is
+exceeded and no reference file is extra; 1 otherwise (a result that crashed or refused its input
+counts, even without sections).`,
     options: { ...json, html: { type: "string" }, markdown: { type: "string" }, compare: { type: "string" } },
+    paths: { html: "output-file", markdown: "output-file", compare: "input-file" },
     positionals: true,
     run: async (io, v, files) => (await import("./commands/report.ts")).runReport(io, v, files),
   },
@@ -283,7 +314,8 @@ Options of every command:
 Traces go over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/observability.md).
 
 Run \`${TOOL_NAME} <command> --help\` for a command's options.
-Exit codes: 0 all good, 1 a check failed, 2 bad usage or input.
+Exit codes: 0 all good, 1 a check failed, 2 bad usage or input (the message says what to fix),
+70 an internal error (a bug in ${TOOL_NAME}: please report it with the command you ran).
 `;
 }
 
@@ -323,8 +355,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     ({ values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals ?? false, strict: true }));
   } catch (error) {
-    io.stderr.write(`error: ${(error as Error).message}\nUsage: ${TOOL_NAME} ${command.usage}\n`);
-    return 2;
+    io.stderr.write(`error: ${(error as Error).message}\nUsage: ${TOOL_NAME} ${command.usage}\nfix: see \`${TOOL_NAME} ${name} --help\`\n`);
+    return EXIT.usage;
+  }
+  if (globals.jsonFile) {
+    try {
+      checkPath(io.cwd, globals.jsonFile, "output-file", { what: "--json=FILE", fix: "Pass a file path in a folder you can write to, e.g. --json=results/build.json." });
+    } catch (error) {
+      return reportError(io, error);
+    }
   }
   return runCommand(name, command, values, positionals, rest, io, globals);
 }
@@ -397,6 +436,7 @@ async function runCommand(name: string, command: Command, values: Values, positi
   const code = await withSpan(`${TOOL_NAME} ${name}`, { "bun_parity.command": name, "bun_parity.args": args, "bun_parity.version": TOOL_VERSION }, async (span) => {
     let exitCode: number;
     try {
+      checkPathFlags(command, values, io.cwd);
       exitCode = await command.run(commandIo, values, positionals);
     } catch (error) {
       exitCode = reportError(commandIo, error);
@@ -447,17 +487,44 @@ async function runCommand(name: string, command: Command, values: Values, positi
   return exitCode;
 }
 
+const PATH_FIX: Record<string, string> = {
+  config: "Pass the project's targets.json (or run the command inside the project, where it is found by itself).",
+  out: "Pass a folder (it is created when missing), not a file.",
+  dist: "Pass the folder `bun verify build` wrote (the project's output folder by default).",
+  markdown: "Pass a file path to write the Markdown to, in a folder you can write to.",
+  html: "Pass a file path to write the page to, e.g. --html report.html.",
+  compare: "Pass a report or result JSON of an earlier run (written with --json=FILE).",
+  workflow: "Pass the workflow file, e.g. --workflow .github/workflows/ci.yml.",
+  entry: "Pass the program's entry file, relative to the project root (e.g. --entry src/cli.ts).",
+  manifest: "Pass the manifest.json written by `bun verify build` next to the file (dist/manifest.json).",
+};
+
+/** Every path flag the command declares is checked before it runs (missing input, a folder for a file...). */
+function checkPathFlags(command: Command, values: Values, cwd: string): void {
+  for (const [flag, kind] of Object.entries(command.paths ?? {})) {
+    const given = values[flag] as string | string[] | undefined;
+    for (const value of given === undefined ? [] : Array.isArray(given) ? given : [given]) {
+      if (value === "") throw new UsageError(`--${flag} needs a value`, PATH_FIX[flag] ?? `See \`${TOOL_NAME} --help\`.`);
+      checkPath(cwd, value, kind, { what: `--${flag}`, fix: PATH_FIX[flag] ?? `See \`${TOOL_NAME} --help\`.` });
+    }
+  }
+}
+
+/**
+ * Bad input exits 2 with the fix; a failed check exits 1; anything else is a bug in bun-parity
+ * and exits 70 (EX_SOFTWARE), so a crash is never mistaken for a verdict about the project.
+ */
 function reportError(io: Io, error: unknown): number {
   if (error instanceof UsageError) {
     io.stderr.write(`error: ${error.message}\n${error.fix ? `fix: ${error.fix}\n` : ""}`);
-    return 2;
+    return EXIT.usage;
   }
   if (error instanceof CheckFailed) {
     io.stderr.write(`failed: ${error.message}\n`);
-    return 1;
+    return EXIT.checkFailed;
   }
-  io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nPlease report this with the command you ran.\n`);
-  return 1;
+  io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nPlease report this with the command you ran (exit code ${EXIT.internal}).\n`);
+  return EXIT.internal;
 }
 
 const isEntry = (import.meta as { main?: boolean }).main ?? (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href);

@@ -4,10 +4,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { UsageError } from "./errors.ts";
+import type { BuildFingerprint } from "./inputs.ts";
 
 export interface FileDigest {
   sha256: string;
@@ -176,6 +177,8 @@ export interface ManifestTarget {
   packages: string[];
   /** Set when bun-parity re-signed a darwin executable because Bun left an invalid signature. */
   adhocSigned?: boolean;
+  /** What it was built from (inputs.ts buildFingerprint): explain names the input that differs. */
+  fingerprint?: BuildFingerprint;
   durationMs: number;
 }
 
@@ -267,11 +270,19 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** Write to a temporary file in the same folder, then rename: readers never see half a file. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+/** The mode of every executable bun-parity writes (build output, `sign --adhoc`), whatever the umask. */
+export const EXECUTABLE_FILE_MODE = 0o755;
+
+/**
+ * Write to a temporary file in the same folder, then rename: readers never see half a file.
+ * With `mode`, the file has exactly that mode when it appears (chmod, because the mode given to
+ * open(2) is reduced by the umask); without it, a new file's mode follows the umask as usual.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
-    await writeFile(temp, data);
+    await writeFile(temp, data, options.mode === undefined ? {} : { mode: options.mode });
+    if (options.mode !== undefined) await chmod(temp, options.mode);
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });

@@ -1,5 +1,15 @@
 // Error types a caller can check. The CLI maps them to exit codes:
-// 0 all good, 1 a check failed, 2 bad usage or bad input (ARCHITECTURE.md, "Rules of the design").
+// 0 all good, 1 a check failed, 2 bad usage or bad input (ARCHITECTURE.md, "Rules of the design"),
+// 70 an internal error: a bug in bun-parity, never a verdict about the project.
+
+/** Exit codes of every command. */
+export const EXIT = {
+  ok: 0,
+  checkFailed: 1,
+  usage: 2,
+  /** EX_SOFTWARE of BSD sysexits.h ("an internal software error"): distinct from a failed check. */
+  internal: 70,
+} as const;
 
 /** Bad usage or bad input: exit code 2. The message says what is wrong and what to do. */
 export class UsageError extends Error {
@@ -16,7 +26,7 @@ export class UsageError extends Error {
 
 /**
  * A config file is wrong: names the file, the JSON path inside it, what was
- * expected and how to fix it (issue 2, point 2).
+ * expected and how to fix it.
  */
 export class ConfigError extends UsageError {
   override name = "ConfigError";
@@ -53,7 +63,7 @@ export class CheckFailed extends Error {
 }
 
 export function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError) return 2;
-  if (error instanceof CheckFailed) return 1;
-  return 1;
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof CheckFailed) return EXIT.checkFailed;
+  return EXIT.internal;
 }

@@ -9,15 +9,20 @@
 //   3. Bun's embedded module graph (bunfs.ts): modules only in one file, changed
 //      modules, a unified diff of their embedded sources, and token-level findings
 //      (an inlined absolute path, an inlined NODE_ENV, a CommonJS wrapper...).
-// The causes are the reproducibility leaks measured for `bun build --compile` in
-// bun-compile-notes.md §3 (outfile basename, __dirname, NODE_ENV, runtime version,
-// Mach-O signature, compile flags).
+// The causes are the reproducibility leaks of `bun build --compile` listed in docs/parity.md
+// (outfile basename, __dirname, NODE_ENV, runtime version, Mach-O signature, compile flags).
+//
+// Evidence: with the build fingerprints of both files (manifest.json, evidence.ts) the causes
+// are the inputs and settings that differed, certain; without them every cause read from the
+// bytes is "likely", with the evidence line that suggests it.
 //
 // Pure: Buffers in, a plain object out. Large files are compared in 1 MiB chunks with
 // Buffer.equals (memcmp) and only differing chunks are scanned byte by byte, so two
 // ~100 MB executables take well under a second when they are nearly equal.
 
 import { displayName, readBunModuleGraph, readBunVersion, type BunModule, type BunModuleGraph, type BunVersion } from "./binary/bunfs.ts";
+import { compareFingerprints, fingerprintCauses } from "./evidence.ts";
+import type { BuildFingerprint } from "./inputs.ts";
 import {
   detectFormat,
   readLayout,
@@ -38,6 +43,7 @@ export type CauseCode =
   | "outfile-basename"
   | "absolute-path"
   | "env-inlined"
+  | "compile-time-constant"
   | "cjs-vs-esm"
   | "dependency-version"
   | "compile-flags"
@@ -55,6 +61,13 @@ export interface Cause {
   hint: string;
   /** The embedded module the cause was found in, e.g. /$bunfs/root/app. */
   module?: string;
+  /**
+   * certain: the build fingerprints show it (or it is a plain fact: identical, another target);
+   * likely: inferred from the bytes alone. Always set on the causes explainDifference returns.
+   */
+  certainty?: "certain" | "likely";
+  /** What shows it, in one line: the fingerprints, or the bytes that suggest it. */
+  evidence?: string;
 }
 
 export interface ExplainedFile {
@@ -122,11 +135,22 @@ export interface Explanation {
   regionChanges: RegionChange[];
   moduleGraph?: ModuleGraphDiff;
   causes: Cause[];
+  /** What the causes rest on. */
+  evidence: Evidence;
 }
+
+export type Evidence =
+  | { kind: "fingerprints"; a: string; b: string; /** Every recorded input and setting is the same. */ same: boolean }
+  | { kind: "bytes"; /** Why there are no fingerprints to compare. */ why: string };
 
 export interface ExplainNames {
   a?: string;
   b?: string;
+}
+
+export interface ExplainOptions {
+  /** The build fingerprints of A and B (manifest.json), and where each came from. */
+  fingerprints?: { a?: BuildFingerprint; b?: BuildFingerprint; sourceA?: string; sourceB?: string };
 }
 
 const CHUNK_SIZE = 1 << 20;
@@ -141,7 +165,45 @@ const MAX_EDITS = 2000;
 // ---------------------------------------------------------------------------
 // Entry point
 
-export function explainDifference(a: Uint8Array, b: Uint8Array, names: ExplainNames = {}): Explanation {
+export function explainDifference(a: Uint8Array, b: Uint8Array, names: ExplainNames = {}, options: ExplainOptions = {}): Explanation {
+  const explanation = explainBytes(a, b, names, bytesEvidence(options, names.a ?? "A", names.b ?? "B"));
+  return weighEvidence(explanation, options, names.a ?? "A", names.b ?? "B");
+}
+
+function bytesEvidence(options: ExplainOptions, nameA: string, nameB: string): Evidence {
+  const { a, b } = options.fingerprints ?? {};
+  const missing = !a && !b ? "neither file has a build fingerprint" : `${!a ? nameA : nameB} has no build fingerprint`;
+  return { kind: "bytes", why: a && b ? "" : `${missing}: no manifest.json from bun verify build lists these bytes` };
+}
+
+/**
+ * With both fingerprints, the causes are the recorded differences (certain), and the causes read
+ * from the bytes stay only where the fingerprints record nothing (the build path, the outfile
+ * name, a signature): the rest become evidence lines of the certain causes. Without them, every
+ * cause from the bytes is "likely".
+ */
+function weighEvidence(explanation: Explanation, options: ExplainOptions, nameA: string, nameB: string): Explanation {
+  const { a, b, sourceA, sourceB } = options.fingerprints ?? {};
+  const facts = new Set<CauseCode>(["identical", "different-format", "different-target"]);
+  const byBytes = explanation.causes.map((cause) => ({
+    ...cause,
+    certainty: cause.certainty ?? (facts.has(cause.code) ? "certain" : "likely"),
+    evidence: cause.evidence ?? cause.detail.split("\n")[0]!,
+  }));
+  if (!a || !b || explanation.identical) return { ...explanation, causes: byBytes };
+  const proven = fingerprintCauses(compareFingerprints(a, b), nameA, nameB);
+  const evidence: Evidence = { kind: "fingerprints", a: sourceA ?? "A's manifest.json", b: sourceB ?? "B's manifest.json", same: proven.length === 0 };
+  if (proven.length === 0) return { ...explanation, evidence, causes: byBytes };
+  const recorded = new Set<CauseCode>(["bun-runtime", "env-inlined", "compile-time-constant", "cjs-vs-esm", "dependency-version", "compile-flags", "source-changed", "unexplained"]);
+  const shownInBytes = byBytes.filter((cause) => recorded.has(cause.code)).map((cause) => `${cause.summary} (${cause.code})`);
+  const causes = [
+    ...proven.map((cause) => (shownInBytes.length > 0 ? { ...cause, detail: `${cause.detail}\nIn the bytes: ${shownInBytes.join("; ")}` } : cause)),
+    ...byBytes.filter((cause) => !recorded.has(cause.code)),
+  ];
+  return { ...explanation, evidence, causes };
+}
+
+function explainBytes(a: Uint8Array, b: Uint8Array, names: ExplainNames, evidence: Evidence): Explanation {
   const nameA = names.a ?? "A";
   const nameB = names.b ?? "B";
   const bufA = asBuffer(a);
@@ -151,7 +213,7 @@ export function explainDifference(a: Uint8Array, b: Uint8Array, names: ExplainNa
 
   if (bufA.length === bufB.length && bufA.equals(bufB)) {
     return {
-      ...emptyExplanation(fileA, fileB),
+      ...emptyExplanation(fileA, fileB, evidence),
       identical: true,
       causes: [
         {
@@ -176,7 +238,7 @@ export function explainDifference(a: Uint8Array, b: Uint8Array, names: ExplainNa
   if (formatA !== formatB || layoutA.os !== layoutB.os || layoutA.arch !== layoutB.arch) {
     const sameFormat = formatA === formatB;
     return {
-      ...emptyExplanation(fileA, fileB),
+      ...emptyExplanation(fileA, fileB, evidence),
       differingBytes: Math.max(bufA.length, bufB.length),
       causes: [
         {
@@ -211,6 +273,7 @@ export function explainDifference(a: Uint8Array, b: Uint8Array, names: ExplainNa
     regionChanges,
     moduleGraph: graphDiff?.summary,
     causes,
+    evidence,
   };
 }
 
@@ -218,8 +281,9 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function emptyExplanation(a: ExplainedFile, b: ExplainedFile): Explanation {
+function emptyExplanation(a: ExplainedFile, b: ExplainedFile, evidence: Evidence): Explanation {
   return {
+    evidence,
     identical: false,
     a,
     b,
@@ -461,6 +525,8 @@ type Finding =
   | { type: "absolute-path"; a: string; b: string; context?: string }
   | { type: "env"; variable: string; a: string; b: string }
   | { type: "build-value"; a: string; b: string }
+  /** A condition Bun folded to a constant: `if (true)` in one build, `if (false)` in the other. */
+  | { type: "constant"; a: string; b: string }
   | { type: "dependency"; packageName: string; file: string; a?: string; b?: string }
   | { type: "cjs-wrapper"; source: string; wrappedIn: "a" | "b" }
   | { type: "text"; a: string; b: string };
@@ -519,7 +585,7 @@ function analyzeText(pair: ModulePair, nameA: string, nameB: string, maxDiffLine
     const packageA = enclosingPackage(linesA, hunk.firstChangeA);
     const packageB = enclosingPackage(linesB, hunk.firstChangeB);
     const dependency = packageA ?? packageB;
-    const explained = found.some((finding) => finding.type === "absolute-path" || finding.type === "env" || finding.type === "build-value");
+    const explained = found.some((finding) => finding.type === "absolute-path" || finding.type === "env" || finding.type === "build-value" || finding.type === "constant");
     if (dependency && !explained) {
       const versions = found.find((finding) => finding.type === "text" && isVersion(finding.a) && isVersion(finding.b));
       analysis.findings.push({
@@ -570,7 +636,24 @@ function tokenize(text: string): string[] {
   return text.match(JS_TOKEN) ?? [];
 }
 
-const NODE_ENV_VALUES = new Set(["development", "production", "test"]);
+/**
+ * The classic NODE_ENV leak: Bun inlines "development" when NODE_ENV is unset where the release
+ * build had "production". Other pairs ("test" vs "production") are as likely a plain source edit,
+ * so without build fingerprints they are reported as one.
+ */
+function isNodeEnvLeak(a: string, b: string): boolean {
+  return a !== b && ["development", "production"].includes(a) && ["development", "production"].includes(b);
+}
+
+/** `true`/`false` (or minified `!0`/`!1`) in the same place: a condition folded at build time. */
+function foldedConstant(span: TokenSpan): [string, string] | undefined {
+  const textA = span.a.join("");
+  const textB = span.b.join("");
+  const booleans = ["true", "false"];
+  if (booleans.includes(textA) && booleans.includes(textB) && textA !== textB) return [textA, textB];
+  if (/!\s*$/.test(span.before) && ["0", "1"].includes(textA) && ["0", "1"].includes(textB) && textA !== textB) return [`!${textA}`, `!${textB}`];
+  return undefined;
+}
 
 /** The single word that differs between two strings that are otherwise equal, if that is all. */
 function changedWords(a: string, b: string): [string | undefined, string | undefined] {
@@ -587,6 +670,11 @@ function tokenFindings(removed: string, added: string): Finding[] {
   const tokensB = tokenize(added);
   const findings: Finding[] = [];
   for (const span of changedSpans(diffSequences(tokensA, tokensB), tokensA, tokensB)) {
+    const constant = foldedConstant(span);
+    if (constant) {
+      findings.push({ type: "constant", a: constant[0], b: constant[1] });
+      continue;
+    }
     const literalsA = span.a.filter(isStringToken).map(unquote);
     const literalsB = span.b.filter(isStringToken).map(unquote);
     const textA = span.a.join("");
@@ -611,9 +699,9 @@ function tokenFindings(removed: string, added: string): Finding[] {
         const valueB = literalsB[i]!;
         if (valueA === valueB) return;
         const [wordA, wordB] = changedWords(valueA, valueB);
-        if (NODE_ENV_VALUES.has(valueA) && NODE_ENV_VALUES.has(valueB)) {
+        if (isNodeEnvLeak(valueA, valueB)) {
           findings.push({ type: "env", variable: "NODE_ENV", a: JSON.stringify(valueA), b: JSON.stringify(valueB) });
-        } else if (wordA !== undefined && wordB !== undefined && NODE_ENV_VALUES.has(wordA) && NODE_ENV_VALUES.has(wordB)) {
+        } else if (wordA !== undefined && wordB !== undefined && isNodeEnvLeak(wordA, wordB)) {
           // With --minify Bun folds the inlined value into the surrounding string or template
           // (`(${process.env.NODE_ENV})` becomes `(production)`): the only changed word tells.
           findings.push({ type: "env", variable: "NODE_ENV", a: JSON.stringify(wordA), b: JSON.stringify(wordB) });
@@ -744,6 +832,8 @@ const HINTS = {
   nodeEnv:
     "process.env.NODE_ENV is inlined from the environment of the machine that runs `bun build` (default \"development\"). Set it explicitly for every build: NODE_ENV=production bun build --compile ..., or --define process.env.NODE_ENV='\"production\"'.",
   env: "--env=inline or --env=PREFIX_* inlines process.env values at build time. Give both builds the same value, or stop inlining it (--env=disable, the default).",
+  constant:
+    "Give both builds the same constants: pin NODE_ENV (targets.json build.env), the same --define values (targets.json build.define), and the same values for inlined variables (build.inlineEnv). With both manifest.json files, bun verify explain --manifest names the one that differed.",
   buildValue: "A --define'd build-time value (git SHA, timestamp) differs. Derive it from the commit (e.g. SOURCE_DATE_EPOCH, the commit SHA) rather than the clock, or leave it out of the binary.",
   cjs:
     'A file is bundled as CommonJS in one build and as ESM in the other. Bun follows package.json "type" (a missing package.json, or "type": "commonjs", wraps .js files that use require/module in __commonJS). Commit package.json with an explicit "type" and make sure both builds see it.',
@@ -941,16 +1031,33 @@ function graphCauses(input: ClassifyInput, graphA: BunModuleGraph, graphB: BunMo
         detail: `The build inlined a value for process.env.${finding.variable}: ${finding.a} vs ${finding.b}.`,
         hint: finding.variable === "NODE_ENV" ? HINTS.nodeEnv : HINTS.env,
         module,
+        evidence:
+          finding.variable === "NODE_ENV" && !finding.a.startsWith("process.env") && !finding.b.startsWith("process.env")
+            ? `${finding.a} in ${nameA} where ${nameB} has ${finding.b} in ${module}: the values NODE_ENV takes with and without NODE_ENV=production (a source edit looks the same; the manifests tell)`
+            : `${finding.a} in ${nameA} where ${nameB} has ${finding.b} in ${module}`,
       });
     }
     const buildValues = unique(findings.filter((f) => f.type === "build-value"));
     if (buildValues.length > 0) {
       causes.push({
-        code: "env-inlined",
-        summary: `a build-time value is inlined in ${module}: "${buildValues[0]!.a}" vs "${buildValues[0]!.b}"`,
+        code: "compile-time-constant",
+        summary: `a compile-time constant differed (a define or an inlined env value: a commit, a time) in ${module}: "${buildValues[0]!.a}" vs "${buildValues[0]!.b}"`,
         detail: buildValues.map((f) => `"${f.a}" in ${nameA}, "${f.b}" in ${nameB}`).join("\n"),
         hint: HINTS.buildValue,
         module,
+        evidence: `"${buildValues[0]!.a}" in ${nameA} where ${nameB} has "${buildValues[0]!.b}" (it looks like a commit or a time)`,
+      });
+    }
+    const constants = unique(findings.filter((f) => f.type === "constant"));
+    const envHere = findings.some((f) => f.type === "env");
+    if (constants.length > 0 && !envHere) {
+      causes.push({
+        code: "compile-time-constant",
+        summary: `a compile-time constant differed (NODE_ENV, a define, or an inlined env value): a condition in ${module} is folded to ${constants[0]!.a} in ${nameA} and ${constants[0]!.b} in ${nameB}`,
+        detail: `Bun evaluates conditions on constants at build time (process.env.NODE_ENV === "production", a --define, an inlined process.env value) and keeps only their result. ${constants.length} such condition(s) differ; the branches kept differ with them.`,
+        hint: HINTS.constant,
+        module,
+        evidence: `\`${constants[0]!.a}\` in ${nameA} where ${nameB} has \`${constants[0]!.b}\` in ${module} (a folded condition)`,
       });
     }
     const wrappers = unique(findings.filter((f) => f.type === "cjs-wrapper"));
@@ -989,6 +1096,7 @@ function graphCauses(input: ClassifyInput, graphA: BunModuleGraph, graphB: BunMo
         detail: sample?.type === "text" ? `e.g. ${JSON.stringify(sample.a)} in ${nameA} vs ${JSON.stringify(sample.b)} in ${nameB}` : "See the diff below.",
         hint: HINTS.source,
         module,
+        evidence: `the embedded source differs${sample?.type === "text" ? ` (${JSON.stringify(sample.a)} vs ${JSON.stringify(sample.b)})` : ""}, and no build setting explains it`,
       });
     }
   }
@@ -1063,6 +1171,18 @@ function clip(text: string, width: number): string {
 // ---------------------------------------------------------------------------
 // 5. Human text
 
+/** One line per cause, as parity and report show it: "likely: " when it rests on the bytes only. */
+export function causeLine(cause: Cause): string {
+  return `${cause.certainty === "likely" ? "likely: " : ""}${cause.summary}${cause.hint ? ` (${cause.hint})` : ""}`;
+}
+
+function evidenceLine(evidence: Evidence): string {
+  if (evidence.kind === "bytes") return `Evidence: the bytes only (${evidence.why}), so each cause is likely, with what suggests it.`;
+  return evidence.same
+    ? `Evidence: the build fingerprints (${evidence.a}, ${evidence.b}) record the same inputs and settings, so the difference comes from something they do not record; the causes below are likely, from the bytes.`
+    : `Evidence: the build fingerprints (${evidence.a}, ${evidence.b}).`;
+}
+
 export function formatExplanation(result: Explanation): string {
   const { a, b } = result;
   const describe = (file: ExplainedFile) =>
@@ -1075,12 +1195,14 @@ export function formatExplanation(result: Explanation): string {
     return lines.join("\n");
   }
   lines.push(`${a.name} (${describe(a)}) and ${b.name} (${describe(b)}) differ:`);
-  for (const cause of result.causes) lines.push(`  [${cause.code}] ${cause.summary}`);
+  for (const cause of result.causes) lines.push(`  [${cause.code}] ${cause.certainty === "likely" ? "likely: " : ""}${cause.summary}`);
+  lines.push(evidenceLine(result.evidence));
 
   lines.push("", "Details:");
   for (const cause of result.causes) {
     lines.push(`  ${cause.code}${cause.module ? ` (${cause.module})` : ""}:`);
     for (const line of cause.detail.split("\n")) lines.push(`    ${line}`);
+    if (cause.evidence) lines.push(`    evidence: ${cause.evidence}`);
     lines.push(`    hint: ${cause.hint}`);
   }
 

@@ -168,20 +168,6 @@ function ancestors(dir: string): string[] {
   }
 }
 
-/**
- * Names and value digests of the variables Bun can inline: with --env=inline every variable of
- * the compiler's environment, with --env=PREFIX_* those starting with PREFIX_ (values from the
- * .env files are covered by hashing those files).
- */
-export function inlinableEnvironment(inlineEnv: string, env: Record<string, string>): [string, string][] {
-  if (inlineEnv === "disable") return [];
-  const prefix = inlineEnv === "inline" ? "" : inlineEnv.replace(/\*$/, "");
-  return Object.keys(env)
-    .filter((name) => name.startsWith(prefix))
-    .sort()
-    .map((name) => [name, sha256Hex(env[name]!)]);
-}
-
 export interface InputDigestParts {
   toolVersion: string;
   bunVersion: string;
@@ -230,4 +216,68 @@ export function bundledPackages(projectDir: string, modules: string[]): string[]
     found.add(`${nameParts.join("/")}@${version}`);
   }
   return [...found].sort();
+}
+
+/**
+ * What one executable was built from, recorded per target in manifest.json so `explain` can say
+ * which input or setting differs between two builds instead of guessing from the bytes. Values
+ * of environment variables are never stored, only their sha256 (they may be secrets).
+ */
+export interface BuildFingerprint {
+  /** bun-parity version that built it. */
+  tool: string;
+  bun: string;
+  /** Bun's --target, e.g. bun-linux-x64. */
+  target: string;
+  /** sha256 of the runtime executable passed with --compile-executable-path. */
+  runtime: string;
+  /** The compiler's argv with machine paths replaced (plan.ts portableArgv). */
+  argv: string[];
+  /** Every variable the compiler could inline into the bundle: name -> "sha256:<hex>" of its value. */
+  env: Record<string, string>;
+  /** Settings that change the bytes without being in argv (e.g. macosAdhocSign): name -> value. */
+  settings: Record<string, string>;
+  /** Every input file, relative to the project (forward slashes) -> sha256. */
+  inputs: Record<string, string>;
+}
+
+export interface FingerprintParts {
+  toolVersion: string;
+  bunVersion: string;
+  bunTarget: string;
+  runtimeSha256: string;
+  argv: string[];
+  /** Values of the variables the compiler could inline (inlinableEnv): hashed here, never stored. */
+  env: Record<string, string>;
+  settings?: Record<string, string | number | boolean>;
+  /** [path, sha256] of every input file. */
+  inputs: [string, string][];
+}
+
+/** The one place a build fingerprint is made (build.ts calls it per target). Pure. */
+export function buildFingerprint(parts: FingerprintParts): BuildFingerprint {
+  const sorted = <T>(entries: [string, T][]) => Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return {
+    tool: parts.toolVersion,
+    bun: parts.bunVersion,
+    target: parts.bunTarget,
+    runtime: parts.runtimeSha256,
+    argv: [...parts.argv],
+    env: sorted(Object.entries(parts.env).map(([name, value]) => [name, `sha256:${sha256Hex(value)}`])),
+    settings: sorted(Object.entries(parts.settings ?? {}).map(([name, value]) => [name, String(value)])),
+    inputs: sorted(parts.inputs),
+  };
+}
+
+/**
+ * The variables of the compiler's environment that Bun may inline into the bundle: NODE_ENV
+ * always (Bun replaces process.env.NODE_ENV at build time, docs/internals.md), every variable
+ * with --env=inline, those starting with PREFIX with --env=PREFIX* (Bun's `env` build option:
+ * https://bun.sh/reference/bun/BuildConfigBase/env).
+ */
+export function inlinableEnv(argv: string[], env: Record<string, string>): Record<string, string> {
+  const mode = argv.find((arg) => arg.startsWith("--env="))?.slice("--env=".length) ?? "disable";
+  const inlined = (name: string) =>
+    name === "NODE_ENV" || mode === "inline" || (mode.endsWith("*") && name.startsWith(mode.slice(0, -1)));
+  return Object.fromEntries(Object.entries(env).filter(([name]) => inlined(name)));
 }

@@ -16,6 +16,8 @@ export interface SideFile {
   bytes?: number;
   /** Local path, when the side has the bytes (folders, clean-room, dagger), so explain can run. */
   path?: string;
+  /** Permission bits of a file in a folder (not on Windows, which has none): a release is its bytes and its x bit. */
+  mode?: number;
   /** Set when these are the bytes of the executable inside a release archive (`path` is a temporary copy). */
   archive?: { file: string; member: string };
 }
@@ -38,7 +40,7 @@ export interface Side {
   archived?: Map<string, ArchivedFile>;
 }
 
-export type Verdict = "identical" | "differs" | "missing in native" | "missing in reference" | "extra in reference";
+export type Verdict = "identical" | "differs" | "mode differs" | "missing in native" | "missing in reference" | "extra in reference";
 
 export interface ParityRow {
   /** Target id, or "" for an extra reference file. */
@@ -72,6 +74,12 @@ export function compareSides(targets: { id: string; file: string }[], native: Si
     const result: ParityRow = { target, file, verdict: verdictOf(n, r) };
     if (n) result.native = n;
     if (r) result.reference = r;
+    if (result.verdict === "mode differs") {
+      const octal = (mode: number) => mode.toString(8).padStart(4, "0");
+      result.explanation = [
+        `same bytes, different file mode: ${octal(n!.mode!)} in native, ${octal(r!.mode!)} in reference (chmod 0755 the one that is not; bun verify build writes 0755, and archives or artifact uploads may drop the x bit)`,
+      ];
+    }
     return result;
   };
   const rows: ParityRow[] = [];
@@ -129,7 +137,8 @@ export function targetFileOfArchive(archiveName: string, allTargetFiles: string[
 function verdictOf(n: SideFile | undefined, r: SideFile | undefined): Verdict {
   if (!n) return "missing in native";
   if (!r) return "missing in reference";
-  return n.sha256 === r.sha256 ? "identical" : "differs";
+  if (n.sha256 !== r.sha256) return "differs";
+  return n.mode !== undefined && r.mode !== undefined && n.mode !== r.mode ? "mode differs" : "identical";
 }
 
 export function parityPassed(rows: ParityRow[]): boolean {
@@ -164,9 +173,10 @@ export async function sideFromFolder(dir: string, label: string): Promise<Side> 
       windows: exe.windows,
     });
   }
+  const modeOf = (file: string) => (process.platform === "win32" ? {} : { mode: statSync(file).mode & 0o777 });
   const side: Side = {
     label,
-    files: new Map(names.map((name, i) => [name, { sha256: digests[i]!.sha256, bytes: digests[i]!.bytes, path: path.join(dir, name) }])),
+    files: new Map(names.map((name, i) => [name, { sha256: digests[i]!.sha256, bytes: digests[i]!.bytes, path: path.join(dir, name), ...modeOf(path.join(dir, name)) }])),
   };
   if (archived.size > 0) side.archived = archived;
   return side;
@@ -193,7 +203,12 @@ export async function sideFromListing(location: string, label: string): Promise<
     const listed = [...manifest.targets, ...(manifest.archives ?? [])];
     return { label, files: new Map(listed.map((t) => [t.file, { sha256: t.sha256, bytes: t.bytes }])) };
   }
-  return { label, files: new Map(parseSha256Sums(text, location).map((e) => [path.basename(e.file), { sha256: e.sha256 }])) };
+  const entries = parseSha256Sums(text, location);
+  if (entries.length === 0) {
+    // An empty listing would make every target "missing in reference": say what is wrong instead.
+    throw new UsageError(`--reference ${location}: lists no files`, "Pass a SHA256SUMS (`<sha256>  <file>` per line) or a manifest.json written by `bun verify build`.");
+  }
+  return { label, files: new Map(entries.map((e) => [path.basename(e.file), { sha256: e.sha256 }])) };
 }
 
 async function readListing(location: string): Promise<string> {

@@ -22,8 +22,6 @@ export interface TargetPlan {
   argv: string[];
   /** Variables set for the compiler, overriding the inherited environment. */
   env: Record<string, string>;
-  /** build.inlineEnv: which inherited variables Bun inlines (--env), for the reuse key. */
-  inlineEnv: string;
   cwd: string;
 }
 
@@ -127,7 +125,6 @@ function planTarget(config: Config, target: Target, outDir: string, options: Pla
     repairSignature: target.os === "darwin" && b.macosAdhocSign,
     argv,
     env: pinnedEnv(config),
-    inlineEnv: b.inlineEnv,
     cwd: config.projectDir,
   };
 }

@@ -2,7 +2,7 @@
 // output itself but leaves darwin-x64 output with the runtime's stale Oven signature (2 bad
 // pages), which macOS may refuse. This re-signs such files ad hoc, deterministically.
 import { signAdhoc, verifyCodeSignature, type SignatureCheck } from "./binary/macho.ts";
-import { readWholeFile, writeFileAtomic } from "./digest.ts";
+import { EXECUTABLE_FILE_MODE, readWholeFile, writeFileAtomic } from "./digest.ts";
 import { CheckFailed } from "./errors.ts";
 
 export interface SignOutcome {
@@ -26,6 +26,7 @@ export async function signFileAdhoc(file: string, options: { onlyIfInvalid?: boo
   if (after.state !== "valid") {
     throw new CheckFailed(`${file}: the ad-hoc signature written is not valid: ${after.problems.join("; ")}`);
   }
-  await writeFileAtomic(file, signed);
+  // An executable stays one: the rewritten file is 0755 like everything the build writes.
+  await writeFileAtomic(file, signed, { mode: EXECUTABLE_FILE_MODE });
   return { file, before, after, signed: true };
 }

@@ -18,6 +18,7 @@ import {
 import { probeIsolation } from "./smoke-process.ts";
 import { sourceFlags } from "./source-run.ts";
 import { type Compiler, defaultCacheDir, ensureRuntime, findCompiler, lockEntryFor, readToolchainLock } from "./toolchain.ts";
+import { checkExecutable } from "./paths.ts";
 import { currentSpan, withSpan } from "./telemetry.ts";
 
 export interface InspectItem {
@@ -65,6 +66,11 @@ async function inspectItem(item: InspectItem, cwd: string): Promise<InspectFacts
   }
   const bytes = readWholeFile(item.file);
   const facts = inspectBytes(bytes, shown, item.claim);
+  const modeProblem = executableModeProblem(item.file, facts.format, shown);
+  if (modeProblem) {
+    facts.problems.push(modeProblem);
+    facts.ok = false;
+  }
   if (item.listed && sha256Hex(bytes) !== item.listed) {
     facts.problems.push("sha256 differs from manifest.json: the file changed after the build");
     facts.ok = false;
@@ -72,10 +78,26 @@ async function inspectItem(item: InspectItem, cwd: string): Promise<InspectFacts
   return facts;
 }
 
+/**
+ * An ELF or Mach-O file nobody may execute does not run where it is copied (GitHub's
+ * upload-artifact and many archivers drop the mode). Windows has no mode bits, and a PE file
+ * does not need one to run on Windows.
+ */
+export function executableModeProblem(file: string, format: string, shown: string): string | undefined {
+  if (process.platform === "win32" || !/^(elf|mach-?o)$/i.test(format)) return undefined;
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o111) !== 0) return undefined;
+  return `not executable: mode ${mode.toString(8).padStart(4, "0")}; fix: chmod 0755 ${shown} (bun verify build writes 0755)`;
+}
+
 /** Every smoke case for every target's artifact, each target's cases in order, targets in parallel. */
 export async function smokeDist(distDir: string, config: Config, targets: Target[], host: Host = currentHost()): Promise<CaseResult[]> {
   missingCaseFolders(config);
   const artifacts = await artifactsIn(distDir, config, targets);
+  // A file that lost its x bit (GitHub's upload-artifact drops modes) cannot start: say so, not EACCES.
+  for (const artifact of artifacts.filter((a) => a.exists && executorFor(a.target, a.file, host).kind !== "not-run")) {
+    checkExecutable(artifact.file, { what: `the ${artifact.target.id} executable`, fix: `chmod 0755 ${artifact.file} (bun verify build writes 0755; archives and artifact uploads may drop the mode)` });
+  }
   const limit = pLimit(availableParallelism());
   const parent = currentSpan();
   const isolation = await probeIsolation();

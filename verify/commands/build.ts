@@ -2,7 +2,7 @@
 import path from "node:path";
 import { type BuildResult, runBuild } from "../build.ts";
 import { stableJson } from "../digest.ts";
-import { CheckFailed } from "../errors.ts";
+import { CheckFailed, UsageError } from "../errors.ts";
 import { buildProgress, isLiveTerminal } from "../report/progress.ts";
 import { formatBytes, formatDuration, formatTable } from "../report/table.ts";
 import type { Io } from "./context.ts";
@@ -14,6 +14,7 @@ export interface BuildFlags extends PlanFlags {
 }
 
 export async function runBuildCommand(io: Io, flags: BuildFlags): Promise<number> {
+  const concurrency = flags.jobs === undefined ? undefined : jobsFlag(flags.jobs);
   const { project, plan } = await planFor(io, flags);
   const progress = flags.json ? undefined : buildProgress(io.stderr, isLiveTerminal(io.stderr, io.env));
   let result: BuildResult;
@@ -26,7 +27,7 @@ export async function runBuildCommand(io: Io, flags: BuildFlags): Promise<number
       env: io.env,
       log: (line) => io.stderr.write(`${line}\n`),
     };
-    if (flags.jobs) options.concurrency = Number(flags.jobs);
+    if (concurrency !== undefined) options.concurrency = concurrency;
     if (progress) options.onEvent = progress.onEvent;
     result = await runBuild(plan, options);
   } finally {
@@ -41,6 +42,12 @@ export async function runBuildCommand(io: Io, flags: BuildFlags): Promise<number
   }
   if (failed.length > 0) throw new CheckFailed(`${failed.length} of ${result.outcomes.length} targets failed: ${failed.map((f) => f.id).join(", ")}`);
   return 0;
+}
+
+function jobsFlag(value: string): number {
+  const jobs = Number(value);
+  if (!/^\d+$/.test(value) || jobs < 1) throw new UsageError(`--jobs ${JSON.stringify(value)}: not a whole number of 1 or more`, "Pass e.g. --jobs 2 (default: one compile per core).");
+  return jobs;
 }
 
 export function formatBuildSummary(result: BuildResult): string {

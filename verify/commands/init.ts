@@ -16,6 +16,7 @@ import { runPrepareSteps } from "../prepare.ts";
 import { type ProbeResult, type SmokeCaseJson, probeSourceCases } from "../probe.ts";
 import { type ToolchainLock, bunForHost, defaultCacheDir, readToolchainLock, runtimesFor, updateToolchainLock } from "../toolchain.ts";
 import { PINNED_VERSIONS, TOOL_VERSION } from "../version.ts";
+import { checkPath } from "../paths.ts";
 import type { Io } from "./context.ts";
 
 export interface InitFlags {
@@ -72,7 +73,7 @@ export async function runInit(io: Io, flags: InitFlags): Promise<number> {
   const files = new Map<string, string>();
   for (const file of LOOKED_AT) {
     const abs = path.join(root, file);
-    if (existsSync(abs) && statSync(abs).isFile()) files.set(file, readFileSync(abs, "utf8"));
+    if (existsSync(abs)) files.set(file, readFileSync(checkPath(root, file, "input-file", { what: "init reads", fix: `Move ${file} out of the way: init expects it to be a file.`, allowEmpty: true }), "utf8"));
   }
   const reader = projectReader(root);
   const imported = importBuild(reader);

@@ -1,12 +1,12 @@
 // `bun verify inspect`: what each artifact really is, checked against what it claims to be.
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { type Config, selectTargets } from "../config.ts";
 import { stableJson } from "../digest.ts";
-import { CheckFailed, UsageError } from "../errors.ts";
+import { CheckFailed } from "../errors.ts";
 import { type InspectFacts, claimFromName } from "../inspect.ts";
 import { type InspectItem, distItems, inspectItems } from "../validate.ts";
 import { annotate } from "../report/github.ts";
+import { checkPath } from "../paths.ts";
 import { formatBytes, formatTable } from "../report/table.ts";
 import { type Io, findConfigFile, loadProject } from "./context.ts";
 
@@ -22,8 +22,10 @@ export async function runInspect(io: Io, flags: InspectFlags, files: string[]): 
   let items: InspectItem[];
   if (files.length > 0) {
     items = files.map((f) => {
-      const file = path.resolve(io.cwd, f);
-      if (!existsSync(file)) throw new UsageError(`${f}: no such file`, "Pass built executables, or no files to inspect the output folder.");
+      const file = checkPath(io.cwd, f, "input-file", {
+        what: "inspect",
+        fix: "Pass built executables (files), or no files to inspect the output folder (--dist <folder> for another one).",
+      });
       const claim = claimFromName(file, config?.targets ?? [], config?.name);
       return claim ? { file, claim } : { file };
     });

@@ -32,6 +32,7 @@ import {
   readWholeFile,
 } from "../digest.ts";
 import { UsageError } from "../errors.ts";
+import { checkPath } from "../paths.ts";
 import { formatBytes, formatDuration, formatTable } from "../report/table.ts";
 import { type Io, loadProject } from "./context.ts";
 
@@ -75,6 +76,10 @@ export async function packageTargets(
 ): Promise<PackageResult> {
   const started = performance.now();
   const log = options.log ?? (() => {});
+  const archiveDir = checkPath(config.projectDir, config.archives.outDir, "output-folder", {
+    what: `${config.file} $.archives.outDir`,
+    fix: "Point archives.outDir at a folder (it is created when missing), or leave it out to write next to the executables.",
+  });
   const version = releaseVersion(config);
   const time = await releaseTime(config.projectDir, options.env);
   const manifest = await readManifest(path.join(config.outDir, MANIFEST_FILE));
@@ -92,8 +97,10 @@ export async function packageTargets(
     return { target, entry };
   });
   const extras = readExtraFiles(config);
-  const archiveDir = config.archives.outDir;
   await mkdir(archiveDir, { recursive: true });
+  // SHA256SUMS stops listing the archives about to be replaced before any of them is written, so
+  // a run killed half way never leaves a listed archive whose bytes are not the listed ones.
+  await unlistArchives(config, built.flatMap(({ target }) => formatsFor(config, target).map((format) => archiveFileName(config.name, version, target.id, format))));
 
   // One target at a time per core; its archives compress on worker threads.
   const limit = pLimit(Math.max(1, availableParallelism()));
@@ -108,7 +115,7 @@ export async function packageTargets(
           const data = await writeArchive(format, entries, time.seconds);
           const file = archiveFileName(config.name, version, target.id, format);
           const where = path.join(archiveDir, file);
-          await writeFileAtomic(where, data);
+          await writeFileAtomic(where, data, { mode: FILE_MODE }); // 0644 whatever the umask: parity compares modes
           const archive = {
             file,
             target: target.id,
@@ -227,6 +234,26 @@ async function readExecutable(file: string, sha256: string): Promise<Buffer> {
     throw new UsageError(`${file} does not match manifest.json (it changed after the build)`, "Rebuild it: bun verify build --force");
   }
   return bytes;
+}
+
+/** Drops these archive names from the listing (the output folder's index, or archives.outDir/SHA256SUMS). */
+async function unlistArchives(config: Config, names: string[]): Promise<void> {
+  const dir = config.archives.outDir;
+  const leaving = new Set(names);
+  if (path.resolve(dir) === path.resolve(config.outDir)) {
+    const manifest = (await readManifest(path.join(config.outDir, MANIFEST_FILE)))!;
+    if (!(manifest.archives ?? []).some((a) => leaving.has(a.file)) && !sumsList(path.join(dir, SUMS_FILE), leaving)) return;
+    await writeDistIndex(config.outDir, { ...manifest, archives: (manifest.archives ?? []).filter((a) => !leaving.has(a.file)) });
+    return;
+  }
+  const sums = path.join(dir, SUMS_FILE);
+  if (!sumsList(sums, leaving)) return;
+  await writeFileAtomic(sums, formatSha256Sums(parseSha256Sums(readFileSync(sums, "utf8"), sums).filter((e) => !leaving.has(e.file))));
+}
+
+/** Whether a SHA256SUMS file lists any of these names. */
+function sumsList(sums: string, names: Set<string>): boolean {
+  return existsSync(sums) && parseSha256Sums(readFileSync(sums, "utf8"), sums).some((e) => names.has(e.file));
 }
 
 /**

@@ -173,7 +173,7 @@ async function nativeBuild(project: Project, selected: string[] | undefined, io:
   if (!recipes.has("build-all") && commands[0]![0] === "build-all") {
     throw new UsageError(
       `${projectDir} has no justfile with a build-all recipe`,
-      "Add one (bun-parity init writes it): build-all:\\n    bun verify build",
+      `Add the recipe to ${path.join(projectDir, "justfile")} (bun-parity init writes it):\n  build-all:\n      bun verify build`,
     );
   }
   // TRACEPARENT nests the spans of the `bun verify build` that just runs under this one.
@@ -186,10 +186,23 @@ function justPath(projectDir: string): string {
   return existsSync(local) ? local : "just";
 }
 
+/** The justfile's recipes; a `just` that cannot start, or a justfile it cannot read, is named as such. */
 async function justRecipes(projectDir: string, env: NodeJS.ProcessEnv): Promise<Set<string>> {
   const { execa } = await import("execa");
-  const run = await execa(justPath(projectDir), ["--summary"], { cwd: projectDir, env, reject: false });
-  if (run.exitCode !== 0) return new Set();
+  const just = justPath(projectDir);
+  const run = await execa(just, ["--summary"], { cwd: projectDir, env, reject: false });
+  const code = (run as { code?: string }).code;
+  if (run.failed && run.exitCode === undefined) {
+    throw new UsageError(
+      `cannot start just (${just}): ${code ?? run.shortMessage}`,
+      "Install it with the project's dependencies (npm ci installs the pinned rust-just), or put a working `just` on PATH.",
+    );
+  }
+  if (run.exitCode !== 0) {
+    const why = String(run.stderr).trim().split("\n")[0] ?? "";
+    if (/no justfile found/i.test(why)) return new Set();
+    throw new UsageError(`\`just --summary\` failed in ${projectDir}: ${why}`, "Fix the justfile: run `just --summary` there to see the error.");
+  }
   return new Set(String(run.stdout).trim().split(/\s+/));
 }
 
@@ -301,12 +314,16 @@ async function explainRow(row: ParityRow): Promise<void> {
     row.explanation = ["cannot explain: the reference has only hashes; download its artifact and run `bun verify explain <native> <reference>`"];
     return;
   }
-  const { explainDifference } = await import("../explain.ts");
+  const { causeLine, explainDifference } = await import("../explain.ts");
+  const { fingerprintOf } = await import("../evidence.ts");
   await withSpan(`explain ${row.target || row.file}`, { "bun_parity.target": row.target || undefined }, async (span) => {
     try {
       const [a, b] = [readWholeFile(row.native!.path!), readWholeFile(row.reference!.path!)];
-      const result = explainDifference(a, b, { a: row.native!.path!, b: row.reference!.path! });
-      row.explanation = result.causes.map((c) => `${c.summary}${c.hint ? ` (${c.hint})` : ""}`);
+      // Each side's manifest.json (the build that wrote it) has its fingerprint: the evidence.
+      const [fa, fb] = [fingerprintOf(row.native!.path!, row.native!.sha256), fingerprintOf(row.reference!.path!, row.reference!.sha256)];
+      const fingerprints = { a: fa?.fingerprint, b: fb?.fingerprint, sourceA: fa?.source, sourceB: fb?.source };
+      const result = explainDifference(a, b, { a: row.native!.path!, b: row.reference!.path! }, { fingerprints });
+      row.explanation = result.causes.map(causeLine);
       span.setAttributes({ "bun_parity.causes": result.causes.map((c) => c.code), "bun_parity.differing_bytes": result.differingBytes });
     } catch (error) {
       row.explanation = [`explain failed: ${(error as Error).message}`];

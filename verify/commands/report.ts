@@ -6,7 +6,7 @@ import { CheckFailed, UsageError } from "../errors.ts";
 import { logEvent, recordResult } from "../log.ts";
 import { writeMarkdown } from "../report/github.ts";
 import { reportHtml } from "../report/html.ts";
-import { compareReports, mergeResults, readComparison, readResultFiles, reportMarkdown, reportText } from "../report/merge.ts";
+import { compareReports, failureParts, mergeResults, readComparison, readResultFiles, reportMarkdown, reportText } from "../report/merge.ts";
 import type { Io } from "./context.ts";
 
 export interface ReportFlags {
@@ -39,13 +39,6 @@ export async function runReport(io: Io, flags: ReportFlags, inputs: string[]): P
     if (!flags.json) io.stderr.write(`wrote ${path.relative(io.cwd, file) || file} (one self-contained page)\n`);
     logEvent("info", "report.html", { file: flags.html });
   }
-  if (!report.passed) {
-    const parts = [
-      report.counts.fail > 0 ? `${report.counts.fail} check(s) failed` : "",
-      report.budgetsExceeded.length > 0 ? `${report.budgetsExceeded.length} size budget(s) exceeded (${report.budgetsExceeded.map((b) => b.id).join(", ")})` : "",
-      report.security?.some((s) => s.status === "failed") ? "a security check failed" : "",
-    ].filter(Boolean);
-    throw new CheckFailed(parts.join("; "));
-  }
+  if (!report.passed) throw new CheckFailed(failureParts(report).join("; "));
   return 0;
 }

@@ -1,17 +1,20 @@
 // `bun verify sign --adhoc FILE...`
-import path from "node:path";
 import { stableJson } from "../digest.ts";
 import { UsageError } from "../errors.ts";
+import { checkPath } from "../paths.ts";
 import { signFileAdhoc } from "../sign.ts";
 import type { Io } from "./context.ts";
 
 export async function runSign(io: Io, flags: { adhoc?: boolean; identifier?: string; json?: boolean }, files: string[]): Promise<number> {
   if (!flags.adhoc) throw new UsageError("sign needs --adhoc (the only kind of signature bun-parity writes)", "Run: bun verify sign --adhoc FILE...");
   if (files.length === 0) throw new UsageError("sign needs at least one file", "Run: bun verify sign --adhoc dist/my-cli-darwin-x64");
+  const paths = files.map((file) =>
+    checkPath(io.cwd, file, "input-file", { what: "sign --adhoc", fix: "Pass macOS executables built by `bun build --compile` (files, e.g. dist/my-cli-darwin-x64)." }),
+  );
   const outcomes = [];
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
     const options = flags.identifier ? { identifier: flags.identifier } : {};
-    const outcome = await signFileAdhoc(path.resolve(io.cwd, file), options);
+    const outcome = await signFileAdhoc(paths[i]!, options);
     outcomes.push(outcome);
     if (!flags.json) {
       const was = outcome.before.state === "invalid" ? `invalid (${outcome.before.problems[0]})` : outcome.before.state;

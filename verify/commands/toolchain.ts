@@ -23,6 +23,12 @@ export interface ToolchainFlags {
 }
 
 export async function runToolchain(io: Io, flags: ToolchainFlags): Promise<number> {
+  if (flags.update && flags.fetch) {
+    throw new UsageError(
+      "--update and --fetch cannot be combined (--update already fetches every runtime, then rewrites the lock)",
+      "Run bun verify toolchain --update to re-pin the runtimes, or --fetch to fill the cache from the existing lock.",
+    );
+  }
   const project = await loadProject(io, flags.config);
   const { config, compiler, cacheDir } = project;
   if (flags.update) {

@@ -92,7 +92,8 @@ function gridSection(report: MergedReport): string {
   const why = nonPassCells(report);
   const whyList = why.length === 0 ? "" : `<h2>Why not a pass</h2><ul id="why">${why.map(({ target, check, cell }) => `<li><b>${esc(target)}</b> ${check}: <b>${esc(STATUS_WORD[cell.status])}</b>: ${esc(cell.summary)}</li>`).join("")}</ul>`;
   const extras = report.extras.length === 0 ? "" : `<p>Files in the reference that no target accounts for: ${report.extras.map((e) => `<code>${esc(e.file)}</code> (${esc(e.verdict)})`).join(", ")}</p>`;
-  return `<h2>Checks per target</h2>${legend}<table class="grid" id="grid"><thead>${head}</thead><tbody>${rows.join("\n")}</tbody></table>${extras}${whyList}`;
+  const problems = report.problems.length === 0 ? "" : `<h2>Also failing the report</h2><ul id="problems">${report.problems.map((p) => `<li>${esc(p)}</li>`).join("")}</ul>`;
+  return `<h2>Checks per target</h2>${legend}<table class="grid" id="grid"><thead>${head}</thead><tbody>${rows.join("\n")}</tbody></table>${extras}${whyList}${problems}`;
 }
 
 function sizeCell(t: TargetReport): string {

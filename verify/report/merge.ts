@@ -82,6 +82,12 @@ export interface MergedReport {
   budgetsExceeded: { id: string; bytes: number; maxBytes: number }[];
   compare?: { against: string; rows: CompareRow[] };
   counts: Record<CellStatus, number>;
+  /**
+   * What fails the report besides a failed cell or budget: a merged result that did not exit 0
+   * (a check failed, bad input, a crash), and reference files no target accounts for.
+   */
+  problems: string[];
+  /** Every merged result exited 0, no cell failed, no budget is exceeded, nothing is extra. */
   passed: boolean;
 }
 
@@ -150,6 +156,7 @@ export function mergeResults(results: LoadedResult[], options: { now?: Date } = 
     explains: [],
     budgetsExceeded: [],
     counts: { pass: 0, fail: 0, "not-run": 0, "no-data": 0 },
+    problems: [],
     passed: true,
   };
 
@@ -264,8 +271,27 @@ export function mergeResults(results: LoadedResult[], options: { now?: Date } = 
     for (const c of CHECKS) report.counts[t.cells[c].status]++;
     report.targets.push(t);
   }
-  report.passed = report.counts.fail === 0 && report.budgetsExceeded.length === 0 && (report.security ?? []).every((s) => s.status !== "failed");
+  // A result's exit code is its own verdict: a command that failed, refused its input or crashed
+  // fails the report even when none of its sections reached a cell (a crash records none).
+  for (const source of report.sources.filter((s) => s.exitCode !== 0)) {
+    report.problems.push(`${source.file}: \`${source.command}\` exited with ${source.exitCode} (${exitMeaning(source.exitCode)})`);
+  }
+  for (const extra of report.extras) report.problems.push(`${extra.file}: ${extra.verdict} (no target accounts for it)`);
+  report.passed =
+    report.counts.fail === 0 &&
+    report.budgetsExceeded.length === 0 &&
+    (report.security ?? []).every((s) => s.status !== "failed") &&
+    report.problems.length === 0;
   return report;
+}
+
+/** The CLI's exit codes (verify/errors.ts EXIT); anything else is a signal or a foreign crash. */
+function exitMeaning(code: number): string {
+  if (code === 1) return "a check failed";
+  if (code === 2) return "bad usage or input";
+  if (code === 70) return "internal error: it crashed";
+  if (code > 128) return `killed by signal ${code - 128}`;
+  return "it did not finish normally";
 }
 
 function setArtifact(t: TargetReport, entry: ManifestTarget, cacheHit: boolean): void {
@@ -417,8 +443,21 @@ export function reportText(report: MergedReport): string {
       { rightAlign: [1, 2, 3, 4] },
     );
   }
-  out += report.passed ? `\nREPORT: every check that ran passed.\n` : `\nREPORT: ${report.counts.fail} check(s) failed${report.budgetsExceeded.length > 0 ? `, ${report.budgetsExceeded.length} size budget(s) exceeded` : ""}.\n`;
+  if (report.problems.length > 0) out += `\nalso failing the report:\n${report.problems.map((p) => `  ${p}\n`).join("")}`;
+  out += report.passed ? `\nREPORT: every merged result exited 0 and every check that ran passed.\n` : `\nREPORT: FAIL: ${failureParts(report).join("; ")}.\n`;
   return out;
+}
+
+/** Why the report fails, one part per reason (empty when it passes). */
+export function failureParts(report: MergedReport): string[] {
+  const exited = report.sources.filter((s) => s.exitCode !== 0).length;
+  return [
+    report.counts.fail > 0 ? `${report.counts.fail} check(s) failed` : "",
+    report.budgetsExceeded.length > 0 ? `${report.budgetsExceeded.length} size budget(s) exceeded (${report.budgetsExceeded.map((b) => b.id).join(", ")})` : "",
+    report.security?.some((s) => s.status === "failed") ? "a security check failed" : "",
+    exited > 0 ? `${exited} merged result(s) did not exit 0` : "",
+    report.extras.length > 0 ? `${report.extras.length} file(s) extra in the reference` : "",
+  ].filter(Boolean);
 }
 
 const md = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ").replaceAll("<", "&lt;");
@@ -431,9 +470,10 @@ export function reportMarkdown(report: MergedReport): string {
     out += `| ${t.id} | ${CHECKS.map((c) => `${STATUS_ICON[t.cells[c].status]} ${STATUS_WORD[t.cells[c].status]}`).join(" | ")} | ${sizeText(t)} | ${timeText(t)} |\n`;
   }
   const why = nonPassCells(report);
-  if (why.length > 0) {
+  if (why.length > 0 || report.problems.length > 0) {
     out += `\n**Why**\n\n`;
     for (const { target, check, cell } of why) out += `- ${STATUS_ICON[cell.status]} **${target}** ${check}: ${md(cell.summary)}\n`;
+    for (const problem of report.problems) out += `- ❌ ${md(problem)}\n`;
   }
   for (const t of report.targets.filter((x) => x.explanation)) {
     out += `\n<details><summary>${t.id} differs: explain</summary>\n\n${t.explanation!.map((l) => `- ${md(l)}`).join("\n")}\n</details>\n`;
