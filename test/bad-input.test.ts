@@ -126,7 +126,7 @@ function rows(): Row[] {
     { command: "ci", kind: "file for a folder", args: ["ci", "--write", "--workflow", path.join(at("notes.txt"), "ci.yml")], names: "is a file, so nothing can be written under it" },
     { command: "ci", kind: "empty file", args: ["ci", "--write", "--workflow", at("empty")], names: "empty: no generated matrix block" },
     { command: "ci", kind: "text file", args: ["ci", "--write", "--workflow", at("notes.txt")], names: "notes.txt: no generated matrix block" },
-    { command: "ci", kind: "malformed JSON", args: ["ci", "--write", "--workflow", at("new-workflow.yml")], cwd: withBadDagger, names: /dagger\.json: not valid JSON/ },
+    { command: "ci", kind: "malformed JSON", args: ["ci", "--write", "--workflow", at("new-workflow.yml")], cwd: withBadDagger, names: /dagger\.json: (\(root\): )?not valid JSON/ },
     // init: the project's files, --entry
     { command: "init", kind: "missing", args: ["init", "--dry-run", "--entry", "src/no-such-entry.ts"], names: "no-such-entry.ts: no such file" },
     { command: "init", kind: "folder for a file", args: ["init", "--dry-run", "--entry", at("a-folder")], names: "a-folder: is a folder; expected a file" },
