@@ -8,6 +8,8 @@
 // This re-signs such files ad hoc, deterministically, keeping an appended graph in place.
 import { signAdhoc, verifyCodeSignature, type SignatureCheck } from "./binary/macho.ts";
 import { readLayout } from "./binary/format.ts";
+import { statSync } from "node:fs";
+import { chmod } from "node:fs/promises";
 import { readWholeFile, writeFileAtomic } from "./digest.ts";
 import { CheckFailed } from "./errors.ts";
 
@@ -32,8 +34,15 @@ export async function signFileAdhoc(file: string, options: { onlyIfInvalid?: boo
   if (after.state !== "valid") {
     throw new CheckFailed(`${file}: the ad-hoc signature written is not valid: ${after.problems.join("; ")}`);
   }
-  await writeFileAtomic(file, signed);
+  await rewriteExecutable(file, signed);
   return { file, before, after, signed: true };
+}
+
+/** Replace an executable's bytes atomically, keeping its permission bits (0755 from Bun). */
+export async function rewriteExecutable(file: string, bytes: Uint8Array): Promise<void> {
+  const mode = statSync(file).mode & 0o7777;
+  await writeFileAtomic(file, bytes);
+  await chmod(file, mode);
 }
 
 /**
