@@ -6,6 +6,7 @@ import { archiveFormatOf, listArchive, readArchivedExecutable } from "../archive
 import { readWholeFile, stableJson } from "../digest.ts";
 import { UsageError } from "../errors.ts";
 import { explainDifference, formatExplanation } from "../explain.ts";
+import { defaultCacheDir } from "../toolchain.ts";
 import type { Io } from "./context.ts";
 
 /** Exit codes follow diff(1): 0 identical, 1 different, 2 trouble. */
@@ -21,6 +22,8 @@ export async function runExplain(io: Io, flags: { json?: boolean }, files: strin
   }) as [string, string];
   const [sideA, sideB] = await Promise.all([readSide(a, files[0]!), readSide(b, files[1]!)]);
   const result = explainDifference(sideA.bytes, sideB.bytes, { a: sideA.label, b: sideB.label });
+  // Same Bun version, different runtime bytes: name each one's runtime package (fetched through the toolchain cache).
+  await (await import("../bun-version-explain.ts")).nameRuntimeVariants(result, sideA.bytes, sideB.bytes, { cacheDir: defaultCacheDir(io.env), projectDir: io.cwd });
   (await import("../log.ts")).recordResult("explain", { ...result, text: formatExplanation(result) }); // for --json=FILE and `report`
   io.stdout.write(flags.json ? stableJson(result) : `${formatExplanation(result)}\n`);
   return result.identical ? 0 : 1;
