@@ -53,10 +53,24 @@ export async function rewriteExecutable(file: string, bytes: Uint8Array): Promis
  */
 export function signBunExecutableAdhoc(bytes: Buffer, options: { identifier?: string } = {}): Buffer {
   const layout = readLayout(bytes);
-  if (layout.bunContainer?.kind !== "appended" || !layout.bunPayload) return signAdhoc(bytes, options);
+  if (layout.bunContainer?.kind !== "appended" || !layout.bunPayload) return signAdhoc(withoutStaleTail(bytes, layout), options);
   const start = layout.bunPayload.offset;
   const head = signAdhoc(bytes.subarray(0, start), options);
   const out = Buffer.concat([head, bytes.subarray(start)]);
   out.writeBigUInt64LE(BigInt(out.length), out.length - 8);
   return out;
+}
+
+/**
+ * Bun 1.2.4 to 1.4.0 wrote its signature over a copy of the runtime without truncating it, so
+ * when the runtime's own signature was longer, its last bytes stay behind the new one, outside
+ * every segment (oven-sh/bun#39772; measured: 19,326 bytes in 1.3.13 darwin-arm64 output).
+ * Nothing reads them when the graph is in its section; signing drops them.
+ */
+function withoutStaleTail(bytes: Buffer, layout: ReturnType<typeof readLayout>): Buffer {
+  const macho = layout.macho;
+  const linkedit = macho?.segments.find((segment) => segment.name === "__LINKEDIT");
+  if (!macho?.codeSignature || !linkedit || layout.bunContainer?.kind !== "section") return bytes;
+  const end = Math.max(macho.codeSignature.dataoff + macho.codeSignature.datasize, linkedit.fileoff + linkedit.filesize);
+  return bytes.length > end ? bytes.subarray(0, end) : bytes;
 }
