@@ -221,6 +221,15 @@ describe("what only some versions need", () => {
     expect(argv).toContain("--no-compile-autoload-package-json");
   });
 
+  it("stops when a file in the project would shadow the pinned runtime for a Bun before 1.3.6", async () => {
+    const dir = project("1.2.5", ["linux-x64", "darwin-arm64"]);
+    // Bun looks in its working folder before its install cache (compile_target.zig exePath).
+    writeFileSync(path.join(dir, "bun-darwin-aarch64-v1.2.5"), "not the pinned runtime");
+    const build = await cli("1.2.5", ["build", "--target", "darwin-arm64"], dir);
+    expect(build.exitCode).toBe(2);
+    expect(build.stderr).toContain("bun-darwin-aarch64-v1.2.5 exists: Bun before 1.3.6 would compile darwin-arm64 with that file instead of the pinned runtime");
+  });
+
   it("refuses a Bun older than 1.2.0 with the reason and what to pin", async () => {
     const dir = project("1.1.38", ["linux-x64"]);
     const plan = await cli("1.1.38", ["plan"], dir);
