@@ -24,10 +24,11 @@ import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, p
 import { logEvent, recordResult } from "./log.ts";
 import { runPrepareSteps } from "./prepare.ts";
 import { withoutDotenvValues } from "./dotenv.ts";
+import { checkAndRepairOutput } from "./bun-output.ts";
 import { signFileAdhoc } from "./sign.ts";
 import { type FileStamp, stampMatches, stampOf } from "./stamp.ts";
 import { type Attributes, type OpenSpan, currentSpan, openSpan, withSpan } from "./telemetry.ts";
-import { type Compiler, type ToolchainLock, ensureRuntime, lockEntryFor } from "./toolchain.ts";
+import { type Compiler, type ToolchainLock, ensureRuntime, listModulesWithoutMetafile, lockEntryFor, seedRuntimeCache } from "./toolchain.ts";
 import { TOOL_NAME, TOOL_VERSION } from "./version.ts";
 
 export type BuildEvent =
@@ -228,6 +229,7 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
             );
             await rm(t.stagingDir, { recursive: true, force: true });
             await mkdir(t.stagingDir, { recursive: true });
+            await seedRuntimeCache(t); // Bun < 1.3.6 only (no --compile-executable-path)
             emit({ type: "compiling", target: id });
             const { execa } = await import("execa");
             const run = await withSpan("compile", { "bun_parity.target": id, "bun_parity.bun_target": t.target.bunTarget, "bun_parity.bun_version": plan.bunVersion }, async (compile) => {
@@ -247,6 +249,7 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
                 `bun build exited with ${run.exitCode ?? run.signal}${existsSync(t.stagedFile) ? "" : " and wrote no executable"}:\n${(run.all ?? "").trim()}`,
               );
             }
+            for (const step of (await checkAndRepairOutput(t, plan.bunVersion)).steps) emit({ type: "post-processing", target: id, step });
             let adhocSigned = false;
             if (t.repairSignature) {
               emit({ type: "post-processing", target: id, step: "checking macOS signature" });
@@ -256,7 +259,9 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
                 return signed;
               });
             }
-            const modules = metafileInputs(await readFile(t.metafile, "utf8"));
+            const modules = t.metafile
+              ? metafileInputs(await readFile(t.metafile, "utf8"))
+              : await listModulesWithoutMetafile(options.compiler.path, t, compilerEnvironment(t, env), [`./${plan.entrypoint}`]);
             emit({ type: "hashing", target: id });
             const digest = await withSpan("hash", { "bun_parity.target": id }, async (hash) => {
               const d = await pool.hash(t.stagedFile);

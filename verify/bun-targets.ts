@@ -96,20 +96,19 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/**
- * The oldest Bun that can build a target the way bun-parity builds it:
- * `--compile-executable-path` on the CLI arrived in 1.3.6 (PR #25934), windows-arm64 in 1.3.10.
- */
-export const MIN_BUN_FOR_PINNED_RUNTIMES = "1.3.6";
+/** The oldest Bun whose output bun-parity reads, builds and checks (docs/build.md, "Supported Bun versions"). */
+export const OLDEST_SUPPORTED_BUN = "1.2.0";
 
+/**
+ * The oldest Bun that can build a target: windows-arm64 runtimes exist from 1.3.10 (1.3.9
+ * accepts the target, then fails to download bun-windows-aarch64-v1.3.9); every other target
+ * builds with every supported Bun (verify/bun-versions.ts has the rest of the table).
+ */
 export function minimumBunFor(t: TargetTriple): { version: string; why: string } {
   if (t.os === "windows" && t.arch === "arm64") {
-    return { version: "1.3.10", why: "bun-windows-arm64 first shipped in Bun 1.3.10" };
+    return { version: "1.3.10", why: "bun-windows-arm64 first shipped in Bun 1.3.10 (@oven/bun-windows-aarch64 starts there)" };
   }
-  return {
-    version: MIN_BUN_FOR_PINNED_RUNTIMES,
-    why: "bun-parity passes pinned runtimes with --compile-executable-path, which needs Bun 1.3.6",
-  };
+  return { version: OLDEST_SUPPORTED_BUN, why: `bun-parity supports Bun ${OLDEST_SUPPORTED_BUN} and later` };
 }
 
 /** GitHub-hosted runner label that can execute a target (reference/README.md, runner labels). */

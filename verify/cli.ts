@@ -56,7 +56,10 @@ targets still finish.`,
     details: `The plan is computed from targets.json and the pinned Bun: a fixed internal output name (Bun
 embeds it as /$bunfs/root/<name>) renamed to <name>-<id>[.exe], NODE_ENV pinned, BUN_* variables
 removed, .env/bunfig autoload off unless targets.json turns it on, and the runtime passed with
---compile-executable-path.`,
+--compile-executable-path. Only flags the pinned Bun has are sent (Bun ignores unknown flags): with
+Bun 1.2.0 to 1.3.5 the runtime goes through a private BUN_INSTALL_CACHE_DIR instead, and what that
+Bun cannot do (e.g. turn off .env autoloading before 1.3.3) is printed as a warning. Bun older than
+1.2.0 or newer than 1.x is refused (docs/build.md, "Supported Bun versions").`,
     options: { ...config, ...json, ...targetFlag, out: { type: "string" } },
     paths: { ...configPath, out: "output-folder" },
     run: async (io, v) => (await import("./commands/plan.ts")).runPlan(io, v),
@@ -68,7 +71,8 @@ removed, .env/bunfig autoload off unless targets.json turns it on, and the runti
 \`npm pack\` (your registry, mirror and proxy settings apply), checked against bun-runtimes.lock.json
 (sha256 of each executable, npm integrity of each tarball) and cached in $BUN_PARITY_CACHE_DIR
 (default ~/.cache/bun-parity). --update fetches them and rewrites the lock (commit it);
---fetch fills the cache so later builds work offline, and checks every digest.`,
+--fetch fills the cache so later builds work offline, and checks every digest. The pinned Bun may be
+any version from 1.2.0 to the newest 1.x ($BUN_PARITY_BUN, else node_modules/bun, else bun on PATH).`,
     options: { ...config, ...json, update: { type: "boolean" }, fetch: { type: "boolean" } },
     paths: configPath,
     run: async (io, v) => (await import("./commands/toolchain.ts")).runToolchain(io, v),

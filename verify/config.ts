@@ -5,6 +5,7 @@ import path from "node:path";
 import * as jsonc from "jsonc-parser";
 import type { ErrorObject } from "ajv";
 import schema from "../targets.schema.json" with { type: "json" };
+import { buildOptionProblems } from "./bun-versions.ts";
 import { ConfigError, UsageError } from "./errors.ts";
 import { validate as validateSchema } from "./generated/targets.validate.js";
 import {
@@ -382,6 +383,11 @@ export function parseConfig(text: string, file: string, options: ParseOptions): 
   });
 
   const b = input.build ?? {};
+  // Options the pinned Bun lacks a flag for (Bun ignores unknown flags, so they would be dropped silently).
+  const [versionProblem] = buildOptionProblems(b, options.bunVersion);
+  if (versionProblem) {
+    throw new ConfigError(file, `$.${versionProblem.path.join(".")}`, versionProblem.problem, versionProblem.expected, versionProblem.fix, ...at(versionProblem.path));
+  }
   const insideProject = (value: string, segments: (string | number)[], what: string): string => {
     const normalized = value.replaceAll("\\", "/");
     if (path.isAbsolute(normalized) || /^[A-Za-z]:\//.test(normalized) || normalized.split("/").includes("..")) {

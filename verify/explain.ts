@@ -20,6 +20,7 @@
 // Buffer.equals (memcmp) and only differing chunks are scanned byte by byte, so two
 // ~100 MB executables take well under a second when they are nearly equal.
 
+import { versionCauses } from "./bun-version-explain.ts";
 import { displayName, readBunModuleGraph, readBunVersion, type BunModule, type BunModuleGraph, type BunVersion } from "./binary/bunfs.ts";
 import { compareFingerprints, fingerprintCauses } from "./evidence.ts";
 import type { BuildFingerprint } from "./inputs.ts";
@@ -49,6 +50,7 @@ export type CauseCode =
   | "compile-flags"
   | "source-changed"
   | "code-signature-only"
+  | "graph-padding"
   | "unexplained";
 
 export interface Cause {
@@ -925,6 +927,7 @@ function classify(input: ClassifyInput): Cause[] {
   }
 
   if (graphA && graphB && input.graphDiff) causes.push(...graphCauses(input, graphA, graphB, input.graphDiff));
+  if (graphA && graphB) causes.push(...versionCauses(graphA, graphB, nameA, nameB)); // Bun-version quirks (bun-version-explain.ts)
 
   if (causes.length === 0) {
     const where = material.length > 0 ? material : input.regionChanges;

@@ -3,7 +3,9 @@
 // code signature (page hashes recomputed), the embedded Bun version and entry point. Pure.
 import path from "node:path";
 import { verifyCodeSignature, type SignatureCheck } from "./binary/macho.ts";
-import { readBunModuleGraph, readBunVersion } from "./binary/bunfs.ts";
+import { readBunModuleGraph, readBunVersion, type BunModuleGraph } from "./binary/bunfs.ts";
+import { compareVersions } from "./bun-targets.ts";
+import { OLDEST_SUPPORTED_BUN } from "./bun-versions.ts";
 import { readLayout } from "./binary/format.ts";
 import type { Target } from "./config.ts";
 
@@ -25,7 +27,17 @@ export interface InspectFacts {
   elf?: { interpreter?: string; libc: string; minimumGlibc?: string; static: boolean; needed: string[] };
   pe?: { machine: string; subsystem: string; authenticode: boolean };
   macho?: { signature: SignatureCheck["state"]; identifier?: string; adhoc?: boolean; flags?: string; pages?: number; badPages?: number[]; problems: string[]; minOs?: string };
-  bun?: { version?: string; revision?: string; entryPoint?: string; modules?: number; execArgv?: string };
+  bun?: {
+    version?: string;
+    revision?: string;
+    entryPoint?: string;
+    modules?: number;
+    execArgv?: string;
+    /** How the graph is serialized and stored (bun-graph-layout.ts): e.g. "32/36, appended to the file". */
+    graphLayout?: string;
+    /** Offsets.flags names (what the executable autoloads at run time), from Bun 1.3.3. */
+    flags?: string[];
+  };
   /** Failures: the artifact is not what it claims, or macOS would refuse it. */
   problems: string[];
   /** Worth knowing, not failures (unsigned Windows executable, glibc floor ...). */
@@ -106,6 +118,11 @@ export function inspectBytes(bytes: Uint8Array, file: string, claim?: Claim): In
       facts.bun.entryPoint = graph.entryPoint;
       facts.bun.modules = graph.modules.length;
       if (graph.execArgv) facts.bun.execArgv = graph.execArgv;
+      const container = graph.layout.container;
+      facts.bun.graphLayout = `${graph.layout.id} (${graph.layout.versions})${
+        container ? (container.kind === "appended" ? ", appended to the file" : `, in its section after a u${container.lengthPrefix * 8} length`) : ""
+      }`;
+      notes.push(...graphNotes(graph, version?.version));
     }
   }
   if (!graph) problems.push("no embedded Bun module graph: this is a plain Bun runtime or a stripped executable (strip removes the .bun payload), not a compiled program");
@@ -119,4 +136,30 @@ export function inspectBytes(bytes: Uint8Array, file: string, claim?: Claim): In
   }
   facts.ok = problems.length === 0;
   return facts;
+}
+
+/**
+ * What the graph says about how the executable behaves, by Bun version: before 1.3.3 it
+ * always loads .env and bunfig.toml from the folder it runs in (no flag to stop it); garbage
+ * Offsets padding (1.2.4 to 1.2.10) makes rebuilds differ. docs/internals.md has the table.
+ */
+function graphNotes(graph: BunModuleGraph, version: string | undefined): string[] {
+  const notes: string[] = [];
+  if (version && compareVersions(version, OLDEST_SUPPORTED_BUN) < 0) {
+    notes.push(`built by Bun ${version}, older than ${OLDEST_SUPPORTED_BUN}: the graph was read by structure; bun-parity builds only with Bun ${OLDEST_SUPPORTED_BUN} and later`);
+  }
+  if (version && compareVersions(version, "1.3.3") < 0) {
+    notes.push(`Bun ${version} executables always load .env* and bunfig.toml from the folder they run in (--no-compile-autoload-dotenv/-bunfig arrived in Bun 1.3.3)`);
+  } else if (version) {
+    const loads = [
+      !graph.flags.names.includes("disable-default-env-files") && ".env*",
+      !graph.flags.names.includes("disable-autoload-bunfig") && "bunfig.toml",
+    ].filter(Boolean);
+    if (loads.length > 0) notes.push(`loads ${loads.join(" and ")} from the folder it runs in (built without --no-compile-autoload-${loads.length === 2 ? "dotenv/-bunfig" : loads[0] === ".env*" ? "dotenv" : "bunfig"})`);
+  }
+  const padding = graph.layout.padding;
+  if (padding && padding.bytes.some((byte) => byte !== 0)) {
+    notes.push(`the module graph's Offsets padding holds ${padding.bytes.toString("hex")} (uninitialized memory written by Bun ${version ?? "before 1.3.3"}): rebuilds of the same input differ there; \`bun verify build\` zeroes it`);
+  }
+  return notes;
 }

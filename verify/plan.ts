@@ -2,6 +2,7 @@
 // (issue 2, point 3). Pure: the same plan drives native builds and the container build.
 import path from "node:path";
 import { runtimePackageFor, type RuntimePackage } from "./bun-targets.ts";
+import { compileCapabilities, installCacheTarget, runtimeCacheFileName, type CompileCapabilities } from "./bun-versions.ts";
 import type { BuildOptions, Config, PrepareStep, Target, WindowsOptions } from "./config.ts";
 
 export interface TargetPlan {
@@ -15,7 +16,13 @@ export interface TargetPlan {
   stagingDir: string;
   /** What Bun writes: a fixed basename, because Bun embeds it as /$bunfs/root/<basename>. */
   stagedFile: string;
-  metafile: string;
+  /** Bun's metafile, when the pinned Bun has --metafile (1.3.6); else the modules are listed by a resolver probe. */
+  metafile?: string;
+  /**
+   * Bun before 1.3.6 has no --compile-executable-path: the pinned runtime is placed under the
+   * file name that Bun looks up in a private $BUN_INSTALL_CACHE_DIR (bun-versions.ts).
+   */
+  runtimeSeed?: { dir: string; fileName: string };
   /** Re-sign the executable ad hoc when the signature Bun left is invalid (darwin targets). */
   repairSignature: boolean;
   /** Arguments after `bun`. */
@@ -40,6 +47,8 @@ export interface BuildPlan {
   entrypoint: string;
   bunVersion: string;
   targets: TargetPlan[];
+  /** Things the user should know about this Bun (e.g. settings it cannot honour), one sentence each. */
+  notes: string[];
 }
 
 export interface PlanOptions {
@@ -76,6 +85,7 @@ export function buildPlan(config: Config, options: PlanOptions): BuildPlan {
     entrypoint: config.entrypoint,
     bunVersion: options.bunVersion,
     targets,
+    notes: versionNotes(config, compileCapabilities(options.bunVersion)),
   };
 }
 
@@ -86,15 +96,20 @@ function planTarget(config: Config, target: Target, outDir: string, options: Pla
   const stagingDir = path.join(outDir, STAGING_FOLDER, target.id);
   // Bun appends .exe itself for Windows targets; the basename stays the artifact name.
   const stagedFile = path.join(stagingDir, config.name + exe);
-  const metafile = path.join(stagingDir, "metafile.json");
   const b = config.build;
+  // Only flags this Bun has: Bun ignores unknown flags (bun-versions.ts), so a missing one would be silently dropped.
+  const caps = compileCapabilities(options.bunVersion);
+  const metafile = caps.metafile ? path.join(stagingDir, "metafile.json") : undefined;
+  const runtimeSeed = caps.runtimeVia === "install-cache"
+    ? { dir: path.join(stagingDir, "bun-install-cache"), fileName: runtimeCacheFileName(target, options.bunVersion) }
+    : undefined;
   const argv = [
     "build",
     "--compile",
-    `--target=${target.bunTarget}`,
-    `--compile-executable-path=${runtimePath}`,
+    `--target=${runtimeSeed ? installCacheTarget(target.bunTarget, target) : target.bunTarget}`,
+    ...(runtimeSeed ? [] : [`--compile-executable-path=${runtimePath}`]),
     `--outfile=${path.join(stagingDir, config.name)}`,
-    `--metafile=${metafile}`,
+    ...(metafile ? [`--metafile=${metafile}`] : []),
   ];
   argv.push(...minifyFlags(b.minify));
   if (b.keepNames) argv.push("--keep-names");
@@ -105,10 +120,7 @@ function planTarget(config: Config, target: Target, outDir: string, options: Pla
   for (const name of b.external) argv.push(`--external=${name}`);
   if (b.inlineEnv !== "disable") argv.push(`--env=${b.inlineEnv}`);
   for (const key of Object.keys(b.define).sort()) argv.push(`--define=${key}=${b.define[key]}`);
-  argv.push(b.autoload.dotenv ? "--compile-autoload-dotenv" : "--no-compile-autoload-dotenv");
-  argv.push(b.autoload.bunfig ? "--compile-autoload-bunfig" : "--no-compile-autoload-bunfig");
-  argv.push(b.autoload.tsconfig ? "--compile-autoload-tsconfig" : "--no-compile-autoload-tsconfig");
-  argv.push(b.autoload.packageJson ? "--compile-autoload-package-json" : "--no-compile-autoload-package-json");
+  argv.push(...autoloadFlags(b.autoload, caps));
   if (b.execArgv.length > 0) argv.push(`--compile-exec-argv=${b.execArgv.join(" ")}`);
   if (target.os === "windows") argv.push(...windowsFlags(b.windows));
   argv.push(...b.args);
@@ -121,7 +133,8 @@ function planTarget(config: Config, target: Target, outDir: string, options: Pla
     outputFile: `${config.name}-${target.id}${exe}`,
     stagingDir,
     stagedFile,
-    metafile,
+    ...(metafile ? { metafile } : {}),
+    ...(runtimeSeed ? { runtimeSeed } : {}),
     repairSignature: target.os === "darwin" && b.macosAdhocSign,
     argv,
     env: pinnedEnv(config),
@@ -164,7 +177,38 @@ export function compilerEnvironment(plan: TargetPlan, inherited: NodeJS.ProcessE
   for (const [key, value] of Object.entries(inherited)) {
     if (value !== undefined && !isScrubbedVariable(key)) env[key] = value;
   }
-  return { ...env, ...plan.env };
+  return { ...env, ...plan.env, ...(plan.runtimeSeed ? { BUN_INSTALL_CACHE_DIR: plan.runtimeSeed.dir } : {}) };
+}
+
+/** The autoload switches this Bun has (1.3.3: dotenv, bunfig; 1.3.4: tsconfig, package.json). */
+function autoloadFlags(autoload: Config["build"]["autoload"], caps: CompileCapabilities): string[] {
+  const flags: string[] = [];
+  const flag = (on: boolean, name: string) => flags.push(on ? `--compile-autoload-${name}` : `--no-compile-autoload-${name}`);
+  if (caps.autoloadDotenvBunfig) {
+    flag(autoload.dotenv, "dotenv");
+    flag(autoload.bunfig, "bunfig");
+  }
+  if (caps.autoloadTsconfigPackageJson) {
+    flag(autoload.tsconfig, "tsconfig");
+    flag(autoload.packageJson, "package-json");
+  }
+  return flags;
+}
+
+/** What this Bun cannot do that the configuration asks for by default (explicit settings are ConfigErrors, config.ts). */
+function versionNotes(config: Config, caps: CompileCapabilities): string[] {
+  const notes: string[] = [];
+  const { dotenv, bunfig } = config.build.autoload;
+  if (!caps.autoloadDotenvBunfig && (!dotenv || !bunfig)) {
+    notes.push(
+      `Bun ${caps.bunVersion} cannot turn off .env and bunfig.toml autoloading (--no-compile-autoload-dotenv/-bunfig arrived in 1.3.3): ` +
+        "the executables read .env* and bunfig.toml from the folder they run in. Pin Bun 1.3.3 or later to make them hermetic.",
+    );
+  }
+  if (!caps.metafile) {
+    notes.push(`Bun ${caps.bunVersion} has no --metafile (1.3.6): the bundled modules are listed by running Bun's resolver over the entrypoint.`);
+  }
+  return notes;
 }
 
 /**

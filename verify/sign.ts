@@ -1,7 +1,13 @@
-// Repair what Bun gets wrong on macOS (issue 4, point 2): Bun 1.4.5 re-signs darwin-arm64
-// output itself but leaves darwin-x64 output with the runtime's stale Oven signature (2 bad
-// pages), which macOS may refuse. This re-signs such files ad hoc, deterministically.
+// Repair what Bun gets wrong on macOS. What each Bun leaves (measured for every version
+// from 1.2.0 to 1.4.5, docs/internals.md "Bun's embedded module graph, by version"):
+//   1.2.0-1.2.3  graph appended after the runtime's own signature: still valid
+//   1.2.4-1.4.0  arm64: Bun's ad-hoc signature hashes the last page zero-padded (oven-sh/bun#39772)
+//                x64: the runtime's stale signature, 2 pages wrong (header, __BUN)
+//   1.3.12       arm64: LC_CODE_SIGNATURE truncated (oven-sh/bun#29306)
+//   1.4.1-       arm64 valid; x64 still stale
+// This re-signs such files ad hoc, deterministically, keeping an appended graph in place.
 import { signAdhoc, verifyCodeSignature, type SignatureCheck } from "./binary/macho.ts";
+import { readLayout } from "./binary/format.ts";
 import { EXECUTABLE_FILE_MODE, readWholeFile, writeFileAtomic } from "./digest.ts";
 import { CheckFailed } from "./errors.ts";
 
@@ -21,7 +27,7 @@ export async function signFileAdhoc(file: string, options: { onlyIfInvalid?: boo
   const bytes = readWholeFile(file);
   const before = verifyCodeSignature(bytes, file);
   if (options.onlyIfInvalid && before.state === "valid") return { file, before, after: before, signed: false };
-  const signed = signAdhoc(bytes, options.identifier ? { identifier: options.identifier } : {});
+  const signed = signBunExecutableAdhoc(bytes, options.identifier ? { identifier: options.identifier } : {});
   const after = verifyCodeSignature(signed, file);
   if (after.state !== "valid") {
     throw new CheckFailed(`${file}: the ad-hoc signature written is not valid: ${after.problems.join("; ")}`);
@@ -29,4 +35,34 @@ export async function signFileAdhoc(file: string, options: { onlyIfInvalid?: boo
   // An executable stays one: the rewritten file is 0755 like everything the build writes.
   await writeFileAtomic(file, signed, { mode: EXECUTABLE_FILE_MODE });
   return { file, before, after, signed: true };
+}
+
+/**
+ * signAdhoc for a compiled Bun executable. Bun before 1.2.4 appended the module graph after
+ * __LINKEDIT, ending with a u64 that holds the file's size; the runtime finds the graph from
+ * the end of its file (StandaloneModuleGraph.zig `fromExecutable` at bun-v1.2.3). The graph
+ * is set aside, the Mach-O part signed, and the graph appended again with that size updated.
+ */
+export function signBunExecutableAdhoc(bytes: Buffer, options: { identifier?: string } = {}): Buffer {
+  const layout = readLayout(bytes);
+  if (layout.bunContainer?.kind !== "appended" || !layout.bunPayload) return signAdhoc(withoutStaleTail(bytes, layout), options);
+  const start = layout.bunPayload.offset;
+  const head = signAdhoc(bytes.subarray(0, start), options);
+  const out = Buffer.concat([head, bytes.subarray(start)]);
+  out.writeBigUInt64LE(BigInt(out.length), out.length - 8);
+  return out;
+}
+
+/**
+ * Bun 1.2.4 to 1.4.0 wrote its signature over a copy of the runtime without truncating it, so
+ * when the runtime's own signature was longer, its last bytes stay behind the new one, outside
+ * every segment (oven-sh/bun#39772; measured: 19,326 bytes in 1.3.13 darwin-arm64 output).
+ * Nothing reads them when the graph is in its section; signing drops them.
+ */
+function withoutStaleTail(bytes: Buffer, layout: ReturnType<typeof readLayout>): Buffer {
+  const macho = layout.macho;
+  const linkedit = macho?.segments.find((segment) => segment.name === "__LINKEDIT");
+  if (!macho?.codeSignature || !linkedit || layout.bunContainer?.kind !== "section") return bytes;
+  const end = Math.max(macho.codeSignature.dataoff + macho.codeSignature.datasize, linkedit.fileoff + linkedit.filesize);
+  return bytes.length > end ? bytes.subarray(0, end) : bytes;
 }

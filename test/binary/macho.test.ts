@@ -8,7 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readBunModuleGraph } from "../../verify/binary/bunfs.ts";
+import { readLayout } from "../../verify/binary/format.ts";
 import { BinaryFormatError } from "../../verify/errors.ts";
+import { signBunExecutableAdhoc } from "../../verify/sign.ts";
 import { pinnedRuntime } from "../helpers.ts";
 import {
   isMachO,
@@ -402,3 +405,35 @@ describe("signAdhoc", () => {
     expectBinaryFormatError(() => removeCodeSignature(appended), /cannot remove the signature: 7 bytes follow it/);
   });
 });
+
+describe("signBunExecutableAdhoc (sign.ts): compiled Bun executables", () => {
+  it("drops the stale tail Bun 1.2.4 to 1.4.0 left after a shorter signature, and signs the rest", () => {
+    // Bun 1.3.13's darwin-arm64 output ends with 19,326 bytes of the runtime's old signature
+    // past its own (oven-sh/bun#39772); the graph is in __BUN, so nothing reads them.
+    const stale = Buffer.concat([app["darwin-arm64"], Buffer.alloc(19_326, 0xfa)]);
+    const signed = signBunExecutableAdhoc(stale);
+    expect(verifyCodeSignature(signed).state).toBe("valid");
+    expect(signed.equals(signBunExecutableAdhoc(app["darwin-arm64"]))).toBe(true);
+    expect(readBunModuleGraph(signed)!.entryPoint).toBe("/$bunfs/root/app");
+  });
+
+  it("signs an executable whose graph is appended after __LINKEDIT (Bun before 1.2.4) and keeps the graph readable", () => {
+    // The old layout: the runtime file, then [graph][u64 file size]. Build one from this
+    // executable's own graph: a runtime without a graph, then the graph and its size.
+    const graph = readBunModuleGraph(app["darwin-x64"])!;
+    const graphBytes = app["darwin-x64"].subarray(graph.offset, graph.offset + graph.size);
+    const appended = Buffer.concat([runtime["darwin-x64"], graphBytes, Buffer.alloc(8)]);
+    appended.writeBigUInt64LE(BigInt(appended.length), appended.length - 8);
+    expect(readLayout(appended).bunContainer).toEqual({ kind: "appended" });
+    expect(() => signAdhoc(appended)).toThrow(/bytes follow the signature and __LINKEDIT/);
+
+    const signed = signBunExecutableAdhoc(appended);
+    expect(verifyCodeSignature(signed).state).toBe("valid");
+    expect(signed.readBigUInt64LE(signed.length - 8)).toBe(BigInt(signed.length));
+    const again = readBunModuleGraph(signed)!;
+    expect(again.layout.container).toEqual({ kind: "appended" });
+    expect(again.modules.map((m) => m.contentsSha256)).toEqual(graph.modules.map((m) => m.contentsSha256));
+    expect(signBunExecutableAdhoc(signed).equals(signed)).toBe(true);
+  });
+});
+

@@ -2,44 +2,49 @@
 // (Bun's "StandaloneModuleGraph", served to the app as the virtual /$bunfs/ file system),
 // and for the Bun version string every runtime carries.
 //
-// Serialized layout, Bun 1.4 (oven-sh/bun src/standalone_graph/StandaloneModuleGraph.rs,
-// `to_bytes` / `from_bytes`; the Zig original was src/StandaloneModuleGraph.zig). All
+// Serialized layout (oven-sh/bun src/StandaloneModuleGraph.zig `toBytes`, and since the
+// Rust port src/standalone_graph/StandaloneModuleGraph.rs `to_bytes` / `from_bytes`). All
 // integers are little-endian; a StringPointer is { offset: u32, length: u32 } relative to
 // the start of the graph; strings are followed by a NUL that `length` does not count.
 //
 //   [regions: bytecode (128-byte aligned), module_info, source maps, source texts,
 //    names, bytecode origin paths]
-//   [CompiledModuleGraphFile x N]   52 bytes each, at Offsets.modules_ptr
-//   [optional records, in Flags bit order]
+//   [CompiledModuleGraphFile x N]   36 bytes each before Bun 1.3.9, 52 bytes since
+//   [optional records, in Flags bit order; Bun 1.4.1 and later]
 //     HAS_SOURCE_HASHES          u32 x N           (WTF string hash of each source, 0 = none)
 //     HAS_BUILTIN_BYTECODE       u32 count, then count x { u32 id, StringPointer bytes }
 //     HAS_BYTECODE_STRING_TABLE  StringPointer
 //     HAS_STARTUP_MODULE_COUNT   u32
 //     HAS_MODULE_INFO_STRING_TABLE StringPointer
-//   [compile exec argv, NUL-terminated]
-//   [Offsets, 32 bytes]  { byte_count: u64, modules_ptr: SP, entry_point_id: u32,
-//                          compile_exec_argv_ptr: SP, flags: u32 }
+//   [compile exec argv, NUL-terminated; Bun 1.2.21 and later]
+//   [Offsets]  { byte_count: u64, modules_ptr: SP, entry_point_id: u32,
+//                compile_exec_argv_ptr: SP (1.2.21), flags: u32 (1.3.3) }, 24 or 32 bytes
 //   "\n---- Bun! ----\n"  (TRAILER, 16 bytes)
 //
-//   CompiledModuleGraphFile (#[repr(C)], 52 bytes): name, contents, sourcemap, bytecode,
-//   module_info, bytecode_origin_path (6 x StringPointer), then encoding u8
-//   (0 binary, 1 latin1, 2 utf16le), loader u8 (bun_ast::Loader), module_format u8
-//   (0 none, 1 esm, 2 cjs), side u8 (0 server, 1 client).
+//   CompiledModuleGraphFile: name, contents, sourcemap, bytecode, then (1.3.9 on) module_info,
+//   bytecode_origin_path (StringPointers), then encoding u8 (0 binary, 1 latin1, 2 utf16le),
+//   loader u8 (bun_ast::Loader), module_format u8 (0 none, 1 esm, 2 cjs), side u8 (0 server,
+//   1 client).
 //
-// The container (format.ts) puts this graph after a u64 length in ELF/PE `.bun` or
-// Mach-O `__BUN,__bun`. When no such section is found we fall back to searching for the
-// trailer, validating the Offsets in front of it (the runtime itself also contains the
-// trailer string as a constant, so a bare match means nothing).
+// Which Bun writes which layout, and where each executable format keeps the graph (a section,
+// or appended to the file), is in bun-graph-layout.ts and docs/internals.md. The reader takes
+// the layout of the Bun version the runtime names, and checks it against the bytes.
 
 import { createHash } from "node:crypto";
 import { BinaryFormatError } from "../errors.ts";
-import { readLayout, sniffFormat, type ByteRange } from "./format.ts";
+import {
+  BUN_GRAPH_TRAILER,
+  type GraphLayout,
+  GRAPH_LAYOUTS,
+  offsetsTailIsFlags,
+  type ProbedOffsets,
+  probeOffsets,
+  STRING_POINTER_SIZE,
+  TRAILER_BYTES,
+} from "./bun-graph-layout.ts";
+import { readLayout, sniffFormat, type BinaryLayout } from "./format.ts";
 
-export const BUN_GRAPH_TRAILER = "\n---- Bun! ----\n";
-const TRAILER_BYTES = Buffer.from(BUN_GRAPH_TRAILER, "latin1");
-const OFFSETS_SIZE = 32;
-const MODULE_RECORD_SIZE = 52;
-const STRING_POINTER_SIZE = 8;
+export { BUN_GRAPH_TRAILER };
 /** Where entry points and assets live in the graph: POSIX targets, and Windows targets (`B:/~BUN/`). */
 export const BUNFS_ROOTS = ["/$bunfs/root/", "B:/~BUN/root/"] as const;
 const MAX_MODULES = 1_000_000;
@@ -134,6 +139,23 @@ export interface BunModuleGraph {
   bytecodeStringTable?: BlobFacts;
   moduleInfoStringTable?: BlobFacts;
   bunVersion?: BunVersion;
+  /** Which serialization this is, and where the executable keeps it. */
+  layout: GraphLayoutFacts;
+}
+
+export interface GraphLayoutFacts {
+  /** "24/36", "32/36" or "32/52" (Offsets bytes / module record bytes), see bun-graph-layout.ts. */
+  id: GraphLayout["id"];
+  /** e.g. "Bun 1.2.21 to 1.3.8". */
+  versions: string;
+  /** Where the graph is stored; undefined when parsed from bare graph bytes. */
+  container?: BinaryLayout["bunContainer"];
+  /**
+   * Alignment padding in Offsets that Bun before 1.3.3 copied from uninitialized memory
+   * (Offsets is an `extern struct` written with `std.mem.asBytes`): file offset and bytes.
+   * Non-zero padding makes two builds of the same input differ.
+   */
+  padding?: { offset: number; bytes: Buffer };
 }
 
 /**
@@ -142,110 +164,78 @@ export interface BunModuleGraph {
  * Throws BinaryFormatError when a graph is present but corrupt.
  */
 export function readBunModuleGraph(buf: Uint8Array, file = "<buffer>"): BunModuleGraph | undefined {
-  const location = locateGraph(buf, file);
+  const bunVersion = readBunVersion(buf);
+  const location = locateGraph(buf, file, bunVersion?.version);
   if (!location) return undefined;
-  const graph = parseGraphAt(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength), location, file);
-  graph.bunVersion = readBunVersion(buf);
+  const graph = parseGraphAt(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength), location, file, bunVersion?.version);
+  graph.bunVersion = bunVersion;
   return graph;
 }
 
-/** Parses a serialized graph on its own (the bytes after the section's u64 length). */
-export function parseBunModuleGraph(payload: Uint8Array, file = "<buffer>"): BunModuleGraph {
+/**
+ * Parses a serialized graph on its own (the bytes after the section's length prefix), of
+ * any layout; `bunVersion` picks the layout that version writes when the bytes allow two.
+ */
+export function parseBunModuleGraph(payload: Uint8Array, file = "<buffer>", bunVersion?: string): BunModuleGraph {
   const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const trailerAt = bytes.lastIndexOf(TRAILER_BYTES);
-  if (trailerAt < OFFSETS_SIZE) throw new BinaryFormatError(file, "module graph: no \\n---- Bun! ----\\n trailer");
-  return parseGraphAt(bytes, { trailerAt }, file);
+  if (trailerAt < 24) throw new BinaryFormatError(file, "module graph: no \\n---- Bun! ----\\n trailer");
+  return parseGraphAt(bytes, { trailerAt }, file, bunVersion);
 }
 
 interface GraphLocation {
   trailerAt: number;
-  /** Where the payload must start, when the container told us (section start + 8). */
+  /** Where the payload must start, when the container told us (after the section's length prefix). */
   expectedStart?: number;
+  container?: BinaryLayout["bunContainer"];
 }
 
-function locateGraph(buf: Uint8Array, file: string): GraphLocation | undefined {
+function locateGraph(buf: Uint8Array, file: string, version: string | undefined): GraphLocation | undefined {
   const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  let payload: ByteRange | undefined;
-  if (sniffFormat(buf)) payload = readLayout(buf, file).bunPayload;
+  const layout = sniffFormat(buf) ? readLayout(buf, file) : undefined;
+  const payload = layout?.bunPayload;
   if (payload) {
-    // The trailer ends the graph; newer writers may pad the section after it.
+    // The trailer ends the graph; a writer may pad the section after it.
     const region = bytes.subarray(payload.offset, payload.offset + payload.size);
     const trailerAt = region.lastIndexOf(TRAILER_BYTES);
-    if (trailerAt < OFFSETS_SIZE) {
+    if (trailerAt < 24) {
       throw new BinaryFormatError(file, `Bun section at offset ${payload.offset} holds ${payload.size} bytes without a module-graph trailer`);
     }
-    return { trailerAt: payload.offset + trailerAt, expectedStart: payload.offset };
+    return { trailerAt: payload.offset + trailerAt, expectedStart: payload.offset, container: layout.bunContainer };
   }
-  // No Bun section: look for an appended graph (older Bun versions appended it to the
-  // file). Try matches from the end, and keep the first whose Offsets are consistent.
-  for (let at = bytes.lastIndexOf(TRAILER_BYTES); at >= OFFSETS_SIZE; at = bytes.lastIndexOf(TRAILER_BYTES, at - 1)) {
-    if (readOffsets(bytes, at) !== undefined) return { trailerAt: at };
+  if (layout?.bunSection) return undefined; // an empty Bun section: a plain runtime
+  // Not an executable format we map (or a graph without its container): look for a trailer
+  // whose Offsets describe a module table, from the end. The runtime itself contains the
+  // trailer string as a constant, so a bare match means nothing.
+  for (let at = bytes.lastIndexOf(TRAILER_BYTES); at >= 24; at = bytes.lastIndexOf(TRAILER_BYTES, at - 1)) {
+    if (probeOffsets(bytes, at, version) !== undefined) return { trailerAt: at };
     if (at === 0) break;
   }
   return undefined;
 }
 
-interface StringPointer {
-  offset: number;
-  length: number;
-}
-
-interface Offsets {
-  start: number;
-  byteCount: number;
-  modules: StringPointer;
-  entryPointId: number;
-  execArgv: StringPointer;
-  flags: number;
-}
-
-/** Reads and sanity-checks the Offsets struct in front of a trailer; undefined if it is not one. */
-function readOffsets(bytes: Buffer, trailerAt: number): Offsets | undefined {
-  const at = trailerAt - OFFSETS_SIZE;
-  if (at < 0) return undefined;
-  const byteCount = bytes.readBigUInt64LE(at);
-  if (byteCount > BigInt(at)) return undefined;
-  const start = at - Number(byteCount);
-  const offsets: Offsets = {
-    start,
-    byteCount: Number(byteCount),
-    modules: { offset: bytes.readUInt32LE(at + 8), length: bytes.readUInt32LE(at + 12) },
-    entryPointId: bytes.readUInt32LE(at + 16),
-    execArgv: { offset: bytes.readUInt32LE(at + 20), length: bytes.readUInt32LE(at + 24) },
-    flags: bytes.readUInt32LE(at + 28),
-  };
-  const inside = (pointer: StringPointer) => pointer.offset + pointer.length <= offsets.byteCount;
-  const moduleCount = offsets.modules.length / MODULE_RECORD_SIZE;
-  if (!inside(offsets.modules) || !inside(offsets.execArgv)) return undefined;
-  if (!Number.isInteger(moduleCount) || moduleCount === 0 || moduleCount > MAX_MODULES) return undefined;
-  if (offsets.entryPointId >= moduleCount) return undefined;
-  return offsets;
-}
-
-function parseGraphAt(bytes: Buffer, location: GraphLocation, file: string): BunModuleGraph {
-  const offsets = readOffsets(bytes, location.trailerAt);
+function parseGraphAt(bytes: Buffer, location: GraphLocation, file: string, version: string | undefined): BunModuleGraph {
+  const offsets: ProbedOffsets | undefined = probeOffsets(bytes, location.trailerAt, version, location.expectedStart);
   if (!offsets) {
+    const sizes = GRAPH_LAYOUTS.map((layout) => `${layout.id} (${layout.versions})`).join(", ");
     throw new BinaryFormatError(
       file,
-      "module graph is corrupt or from an unsupported Bun version: the Offsets before the trailer do not describe a 52-byte-per-module table",
+      `module graph is corrupt or from an unknown Bun version: the Offsets before the trailer` +
+        `${location.expectedStart !== undefined ? ` at ${location.trailerAt}` : ""} fit none of the known layouts ${sizes}` +
+        (version ? `; the runtime says Bun ${version}` : ""),
     );
   }
-  if (location.expectedStart !== undefined && offsets.start !== location.expectedStart) {
-    throw new BinaryFormatError(
-      file,
-      `module graph is corrupt: it should start at offset ${location.expectedStart} (the Bun section) but its byte count points to ${offsets.start}`,
-    );
-  }
+  const { layout } = offsets;
   const graphEnd = location.trailerAt + TRAILER_BYTES.length;
-  const graphBytes = bytes.subarray(offsets.start, location.trailerAt - OFFSETS_SIZE);
-  const slice = (pointer: StringPointer, what: string): Buffer => {
+  const graphBytes = bytes.subarray(offsets.start, offsets.offsetsAt);
+  const slice = (pointer: StringPointerLike, what: string): Buffer => {
     if (pointer.length === 0) return Buffer.alloc(0);
     if (pointer.offset + pointer.length > graphBytes.length) {
       throw new BinaryFormatError(file, `module graph is corrupt: ${what} (offset ${pointer.offset}, ${pointer.length} bytes) runs past the graph`);
     }
     return graphBytes.subarray(pointer.offset, pointer.offset + pointer.length);
   };
-  const pointerAt = (at: number, what: string): StringPointer => {
+  const pointerAt = (at: number, what: string): StringPointerLike => {
     if (at + STRING_POINTER_SIZE > graphBytes.length) throw new BinaryFormatError(file, `module graph is corrupt: ${what} lies past the graph`);
     return { offset: graphBytes.readUInt32LE(at), length: graphBytes.readUInt32LE(at + 4) };
   };
@@ -254,58 +244,72 @@ function parseGraphAt(bytes: Buffer, location: GraphLocation, file: string): Bun
     return graphBytes.readUInt32LE(at);
   };
 
-  const moduleCount = offsets.modules.length / MODULE_RECORD_SIZE;
+  const size = layout.recordSize;
+  const tailAt = layout.moduleInfo ? 48 : 32;
+  const moduleCount = offsets.modules.length / size;
+  const none = { offset: 0, length: 0 };
   const records = [];
   for (let i = 0; i < moduleCount; i++) {
-    const at = offsets.modules.offset + i * MODULE_RECORD_SIZE;
+    const at = offsets.modules.offset + i * size;
     records.push({
       name: pointerAt(at, "module name"),
       contents: pointerAt(at + 8, "module contents"),
       sourcemap: pointerAt(at + 16, "module sourcemap"),
       bytecode: pointerAt(at + 24, "module bytecode"),
-      moduleInfo: pointerAt(at + 32, "module info"),
-      bytecodeOriginPath: pointerAt(at + 40, "bytecode origin path"),
-      encoding: graphBytes[at + 48]!,
-      loader: graphBytes[at + 49]!,
-      moduleFormat: graphBytes[at + 50]!,
-      side: graphBytes[at + 51]!,
+      moduleInfo: layout.moduleInfo ? pointerAt(at + 32, "module info") : none,
+      bytecodeOriginPath: layout.moduleInfo ? pointerAt(at + 40, "bytecode origin path") : none,
+      encoding: graphBytes[at + tailAt]!,
+      loader: graphBytes[at + tailAt + 1]!,
+      moduleFormat: graphBytes[at + tailAt + 2]!,
+      side: graphBytes[at + tailAt + 3]!,
     });
   }
 
-  // The optional records follow the module table in Flags bit order (`from_bytes`).
+  // Before 1.3.3 the u32 after the last pointer is padding, not flags (bun-graph-layout.ts).
+  const tailIsFlags = offsetsTailIsFlags(layout, version, offsets.tail);
+  const flags = tailIsFlags ? offsets.tail : 0;
+  let padding: GraphLayoutFacts["padding"];
+  if (!tailIsFlags) {
+    const at = offsets.offsetsAt + layout.offsetsSize - 4;
+    padding = { offset: at, bytes: Buffer.from(bytes.subarray(at, at + 4)) };
+  }
+
+  // The optional records follow the module table in Flags bit order (`from_bytes`); they
+  // exist from Bun 1.4.1, whose graphs all have 52-byte records.
   let recordAt = offsets.modules.offset + offsets.modules.length;
+  const optional = layout.moduleInfo ? flags : 0;
   let sourceHashes: number[] | undefined;
-  if (offsets.flags & FLAG["has-source-hashes"]) {
+  if (optional & FLAG["has-source-hashes"]) {
     sourceHashes = records.map((_, i) => u32At(recordAt + i * 4, "source hash table"));
     recordAt += moduleCount * 4;
   }
   let builtinBytecode: BunModuleGraph["builtinBytecode"];
-  if (offsets.flags & FLAG["has-builtin-bytecode"]) {
+  if (optional & FLAG["has-builtin-bytecode"]) {
     const count = u32At(recordAt, "builtin bytecode count");
     recordAt += 4;
     if (count > MAX_MODULES) throw new BinaryFormatError(file, "module graph is corrupt: builtin bytecode count out of range");
     const hash = createHash("sha256");
-    let size = 0;
+    let total = 0;
     for (let i = 0; i < count; i++) {
       const blob = slice(pointerAt(recordAt + 4, "builtin bytecode pointer"), "builtin bytecode");
       hash.update(blob);
-      size += blob.length;
+      total += blob.length;
       recordAt += 12;
     }
-    if (count > 0) builtinBytecode = { count, size, sha256: hash.digest("hex") };
+    if (count > 0) builtinBytecode = { count, size: total, sha256: hash.digest("hex") };
   }
   let bytecodeStringTable: BlobFacts | undefined;
-  if (offsets.flags & FLAG["has-bytecode-string-table"]) {
+  if (optional & FLAG["has-bytecode-string-table"]) {
     bytecodeStringTable = facts(slice(pointerAt(recordAt, "bytecode string table pointer"), "bytecode string table"));
     recordAt += STRING_POINTER_SIZE;
   }
   let startupModuleCount: number | undefined;
-  if (offsets.flags & FLAG["has-startup-module-count"]) {
+  if (optional & FLAG["has-startup-module-count"]) {
     startupModuleCount = Math.min(u32At(recordAt, "startup module count"), moduleCount);
     recordAt += 4;
   }
   let moduleInfoStringTable: BlobFacts | undefined;
-  if (offsets.flags & FLAG["has-module-info-string-table"]) {
+  if (optional & FLAG["has-module-info-string-table"]) {
     moduleInfoStringTable = facts(slice(pointerAt(recordAt, "module info string table pointer"), "module info string table"));
     recordAt += STRING_POINTER_SIZE;
   }
@@ -337,6 +341,9 @@ function parseGraphAt(bytes: Buffer, location: GraphLocation, file: string): Bun
     };
   });
 
+  const layoutFacts: GraphLayoutFacts = { id: layout.id, versions: layout.versions };
+  if (location.container) layoutFacts.container = location.container;
+  if (padding) layoutFacts.padding = padding;
   return {
     offset: offsets.start,
     size: graphEnd - offsets.start,
@@ -344,12 +351,34 @@ function parseGraphAt(bytes: Buffer, location: GraphLocation, file: string): Bun
     entryPoint: modules[offsets.entryPointId]!.name,
     modules,
     execArgv: slice(offsets.execArgv, "compile exec argv").toString("utf8"),
-    flags: { raw: offsets.flags, names: GRAPH_FLAG_NAMES.filter((name) => offsets.flags & FLAG[name]) },
+    flags: { raw: flags, names: GRAPH_FLAG_NAMES.filter((name) => flags & FLAG[name]) },
     startupModuleCount,
     builtinBytecode,
     bytecodeStringTable,
     moduleInfoStringTable,
+    layout: layoutFacts,
   };
+}
+
+interface StringPointerLike {
+  offset: number;
+  length: number;
+}
+
+/**
+ * The same executable with the Offsets padding zeroed, or undefined when it already is
+ * zero (or the layout has none). Bun never reads those bytes (they are alignment padding of
+ * an `extern struct`), so zeroing them changes nothing at run time and makes two builds of
+ * the same input byte-identical (Bun 1.2.4 to 1.2.10 wrote stack garbage there). Mach-O
+ * files must be re-signed afterwards.
+ */
+export function zeroGraphPadding(buf: Uint8Array, file = "<buffer>"): Buffer | undefined {
+  const graph = readBunModuleGraph(buf, file);
+  const padding = graph?.layout.padding;
+  if (!padding || padding.bytes.every((byte) => byte === 0)) return undefined;
+  const out = Buffer.from(buf);
+  out.fill(0, padding.offset, padding.offset + padding.bytes.length);
+  return out;
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -3,12 +3,15 @@
 // signature, Bun's module graph, padding, or the overlay past the last section).
 // explain.ts uses the map to say *where* two builds differ.
 //
-// Bun 1.4 keeps its module graph in a dedicated section on every format:
-// ELF `.bun`, PE `.bun`, Mach-O `__BUN,__bun` (src/exe_format/{elf,pe,macho}.rs in
-// oven-sh/bun). Each starts with a little-endian u64 payload length, followed by the
-// serialized graph (see bunfs.ts).
+// Bun keeps its module graph in a dedicated section: ELF `.bun` (1.3.12 on), PE `.bun`
+// (1.2.19 on), Mach-O `__BUN,__bun` (1.2.4 on); src/exe_format/{elf,pe,macho}.rs in
+// oven-sh/bun. The section starts with the payload length (u64 from 1.3.4, u32 before),
+// followed by the serialized graph (see bunfs.ts). Older versions appended the graph to the
+// end of the file instead; that tail is mapped as its own region too, so a difference inside
+// it is a graph difference (bun-graph-layout.ts has the table).
 
 import { BinaryFormatError } from "../errors.ts";
+import { findAppendedGraph, sectionPayload } from "./bun-graph-layout.ts";
 import { isElf, parseElf, SHF_ALLOC, SHF_EXECINSTR, type ElfInfo } from "./elf.ts";
 import { isMachO, parseMachO, type MachOInfo } from "./macho.ts";
 import { isCodeSection, isPe, parsePe, type PeInfo } from "./pe.ts";
@@ -38,8 +41,10 @@ export interface BinaryLayout {
   regions: Region[];
   /** The section holding Bun's module graph (ELF/PE `.bun`, Mach-O `__BUN,__bun`). */
   bunSection?: ByteRange;
-  /** The serialized module graph inside that section (after its u64 length prefix). */
+  /** The serialized module graph: inside that section after its length prefix, or appended to the file. */
   bunPayload?: ByteRange;
+  /** How the graph is stored: in the section (with a u32 or u64 length) or appended to the file. */
+  bunContainer?: { kind: "section"; lengthPrefix: 4 | 8 } | { kind: "appended" };
   elf?: ElfInfo;
   pe?: PeInfo;
   macho?: MachOInfo;
@@ -92,9 +97,28 @@ function looksLikeText(head: Uint8Array): boolean {
 
 export function readLayout(buf: Uint8Array, file = "<buffer>"): BinaryLayout {
   const format = detectFormat(buf, file);
-  if (format === "elf") return elfLayout(buf, file);
-  if (format === "pe") return peLayout(buf, file);
-  return machOLayout(buf, file);
+  const layout = format === "elf" ? elfLayout(buf, file) : format === "pe" ? peLayout(buf, file) : machOLayout(buf, file);
+  if (!layout.bunPayload) withAppendedGraph(buf, layout);
+  return layout;
+}
+
+/**
+ * Older Bun versions appended the graph (and a u64 holding the file size) to the file. Map
+ * that tail as the module-graph region, so it is not mistaken for an overlay of the runtime.
+ */
+function withAppendedGraph(buf: Uint8Array, layout: BinaryLayout): void {
+  const appended = findAppendedGraph(buf);
+  if (!appended) return;
+  layout.bunPayload = { offset: appended.start, size: appended.trailerAt + 16 - appended.start };
+  layout.bunContainer = { kind: "appended" };
+  const start = appended.start;
+  const regions: Region[] = [];
+  for (const region of layout.regions) {
+    if (region.offset + region.size <= start) regions.push(region);
+    else if (region.offset < start) regions.push({ ...region, size: start - region.offset });
+  }
+  regions.push({ name: "Bun module graph (appended to the file)", kind: "bun-module-graph", offset: start, size: buf.length - start });
+  layout.regions = regions;
 }
 
 /** The region that holds `offset` (binary search; regions are sorted and contiguous). */
@@ -153,7 +177,7 @@ function elfLayout(buf: Uint8Array, file: string): BinaryLayout {
     fileSize: buf.length,
     regions: coverFile(buf.length, extents),
     bunSection,
-    bunPayload: bunSection ? payloadInside(buf, bunSection) : undefined,
+    ...payloadInside(buf, bunSection),
     elf,
   };
 }
@@ -182,7 +206,7 @@ function peLayout(buf: Uint8Array, file: string): BinaryLayout {
     fileSize: buf.length,
     regions: coverFile(buf.length, extents),
     bunSection,
-    bunPayload: bunSection ? payloadInside(buf, bunSection) : undefined,
+    ...payloadInside(buf, bunSection),
     pe,
   };
 }
@@ -225,7 +249,7 @@ function machOLayout(buf: Uint8Array, file: string): BinaryLayout {
     fileSize: buf.length,
     regions: coverFile(buf.length, extents),
     bunSection,
-    bunPayload: bunSection ? payloadInside(buf, bunSection) : undefined,
+    ...payloadInside(buf, bunSection),
     macho,
   };
 }
@@ -235,14 +259,13 @@ function asRange(range: { offset: number; size: number }): ByteRange {
 }
 
 /**
- * The payload of a Bun section: `[u64 LE length][graph bytes]`. A runtime that was
+ * The payload of a Bun section: `[u64 or u32 LE length][graph bytes]`. A runtime that was
  * never compiled into an app has length 0 (ELF: the BUN_COMPILED slot is still 0).
  */
-function payloadInside(buf: Uint8Array, section: ByteRange): ByteRange | undefined {
-  if (section.size < 8 || section.offset + 8 > buf.length) return undefined;
-  const length = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getBigUint64(section.offset, true);
-  if (length === 0n || length > BigInt(section.size - 8) || section.offset + 8 + Number(length) > buf.length) return undefined;
-  return { offset: section.offset + 8, size: Number(length) };
+function payloadInside(buf: Uint8Array, section: ByteRange | undefined): Pick<BinaryLayout, "bunPayload" | "bunContainer"> {
+  const payload = section ? sectionPayload(buf, section) : undefined;
+  if (!payload) return {};
+  return { bunPayload: { offset: payload.offset, size: payload.size }, bunContainer: { kind: "section", lengthPrefix: payload.lengthPrefix } };
 }
 
 /**

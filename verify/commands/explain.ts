@@ -8,6 +8,7 @@ import { UsageError } from "../errors.ts";
 import { checkManifestsMatch, fingerprintOf } from "../evidence.ts";
 import { explainDifference, formatExplanation } from "../explain.ts";
 import { checkPath } from "../paths.ts";
+import { defaultCacheDir } from "../toolchain.ts";
 import type { Io } from "./context.ts";
 
 /** Exit codes follow diff(1): 0 identical, 1 different, 2 trouble. */
@@ -26,6 +27,8 @@ export async function runExplain(io: Io, flags: { json?: boolean; manifest?: str
   const [foundA, foundB] = [fingerprintOf(a, shaA, manifests), fingerprintOf(b, shaB, manifests)];
   const fingerprints = { a: foundA?.fingerprint, b: foundB?.fingerprint, sourceA: foundA && path.relative(io.cwd, foundA.source), sourceB: foundB && path.relative(io.cwd, foundB.source) };
   const result = explainDifference(sideA.bytes, sideB.bytes, { a: sideA.label, b: sideB.label }, { fingerprints });
+  // Same Bun version, different runtime bytes: name each one's runtime package (fetched through the toolchain cache).
+  await (await import("../bun-version-explain.ts")).nameRuntimeVariants(result, sideA.bytes, sideB.bytes, { cacheDir: defaultCacheDir(io.env), projectDir: io.cwd });
   (await import("../log.ts")).recordResult("explain", { ...result, text: formatExplanation(result) }); // for --json=FILE and `report`
   io.stdout.write(flags.json ? stableJson(result) : `${formatExplanation(result)}\n`);
   return result.identical ? 0 : 1;

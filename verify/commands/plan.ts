@@ -21,7 +21,10 @@ export async function planFor(io: Io, flags: PlanFlags) {
     targets: selectTargets(project.config, flags.target),
   };
   if (flags.out) options.outDir = flags.out;
-  return { project, plan: buildPlan(project.config, options) };
+  const plan = buildPlan(project.config, options);
+  // What this Bun cannot do that the defaults ask for (bun-versions.ts): said on every plan and build.
+  for (const note of plan.notes) io.stderr.write(`warning: ${note}\n`);
+  return { project, plan };
 }
 
 export async function runPlan(io: Io, flags: PlanFlags): Promise<number> {
