@@ -199,6 +199,22 @@ describe("a project pinned to Bun 1.3.x by .bun-version", () => {
   });
 });
 
+describe("a project pinned to a Bun bun-parity does not support", () => {
+  it("is refused with the file that pins it, and --bun chooses another", async () => {
+    const dir = copyFixture(path.join("init", "pinned-bun"));
+    writeFileSync(path.join(dir, ".bun-version"), "1.1.34\n");
+    const cli = [path.join(REPO, "verify", "cli.ts"), "init", "--dry-run", "--no-probe"];
+    const refused = await execa(path.join(REPO, "node_modules", ".bin", "bun"), cli, { cwd: dir, env, reject: false });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("Bun 1.1.34 is older than the oldest supported 1.2.0");
+    expect(refused.stderr).toContain("(the version .bun-version:1 names)");
+    expect(refused.stderr).toMatch(/^fix: Build with a supported Bun: bun-parity init --bun /m);
+    const chosen = await execa(path.join(REPO, "node_modules", ".bin", "bun"), [...cli, "--bun", "1.3.14"], { cwd: dir, env, reject: false });
+    expect(chosen.exitCode, chosen.stderr).toBe(0);
+    expect(chosen.stdout).toContain("Bun 1.3.14: from --bun");
+  });
+});
+
 describe("a CLI without --help", () => {
   it("gets smoke cases only for what worked on the source (no --help), and its first parity passes", async () => {
     const dir = await checkout("no-help");

@@ -261,7 +261,7 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
             }
             const modules = t.metafile
               ? metafileInputs(await readFile(t.metafile, "utf8"))
-              : await listModulesWithoutMetafile(options.compiler.path, t, compilerEnvironment(t, env), [`./${plan.entrypoint}`]);
+              : await listModulesWithoutMetafile(options.compiler.path, t, compilerEnvironment(t, env), [plan.entrypoint, ...plan.additionalEntrypoints].map((e) => `./${e}`));
             emit({ type: "hashing", target: id });
             const digest = await withSpan("hash", { "bun_parity.target": id }, async (hash) => {
               const d = await pool.hash(t.stagedFile);

@@ -134,6 +134,9 @@ export interface VersionedBuildOptions {
   execArgv?: string[];
   bytecode?: boolean;
   format?: string;
+  keepNames?: boolean;
+  windows?: { hideConsole?: boolean; icon?: string; title?: string; publisher?: string; version?: string; description?: string; copyright?: string };
+  args?: string[];
   autoload?: { dotenv?: boolean; bunfig?: boolean; tsconfig?: boolean; packageJson?: boolean };
 }
 
@@ -164,5 +167,13 @@ export function buildOptionProblems(build: VersionedBuildOptions | undefined, bu
   if (build.autoload?.tsconfig !== undefined) need(["build", "autoload", "tsconfig"], "autoloadTsconfig", `${pinNewer("autoloadTsconfig")}, or remove "autoload.tsconfig".`);
   if (build.autoload?.packageJson !== undefined) need(["build", "autoload", "packageJson"], "autoloadPackageJson", `${pinNewer("autoloadPackageJson")}, or remove "autoload.packageJson".`);
   if (build.bytecode && build.format === "esm") need(["build", "format"], "esmBytecode", `${pinNewer("esmBytecode")}, or set "format": "cjs" (bytecode before 1.3.9 is CommonJS only).`);
+  if (build.format === "cjs") need(["build", "format"], "formatCjs", `${pinNewer("formatCjs")}, or remove "format".`);
+  if (build.keepNames) need(["build", "keepNames"], "keepNames", `${pinNewer("keepNames")}, or remove "keepNames".`);
+  for (const key of ["title", "publisher", "version", "description", "copyright"] as const) {
+    if (build.windows?.[key] !== undefined) need(["build", "windows", key], "windowsMetadata", `${pinNewer("windowsMetadata")}, or remove "windows.${key}".`);
+  }
+  (build.args ?? []).forEach((arg, i) => {
+    if (arg.split("=")[0] === "--asset") need(["build", "args", i], "asset", `${pinNewer("asset")}, or remove "${arg}".`);
+  });
   return problems;
 }

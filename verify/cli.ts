@@ -168,7 +168,7 @@ See docs/ci.md.`,
   },
   init: {
     summary: "Add bun-parity to an existing Bun CLI project, importing the build it already has",
-    usage: "init [--targets id,id,...] [--entry file] [--name name] [--dry-run] [--force] [--no-pin] [--json]",
+    usage: "init [--targets id,id,...] [--entry file] [--name name] [--bun version] [--dry-run] [--force] [--no-pin] [--json]",
     details: `Run in the project root. Reads every place the project already compiles, without running it:
 package.json scripts (and the scripts, files, just recipes and make targets they run), justfile /
 Justfile / .justfile, Makefile, shell scripts, TypeScript/JavaScript build scripts that spawn
@@ -181,7 +181,8 @@ Prints every imported item with file:line, and what it could not import and why.
 A package.json bin is used only when it is a JavaScript/TypeScript module; a launcher is followed
 to the module it imports, or refused naming --entry. The Bun version comes from the project
 (lockfile, devDependency, .bun-version, packageManager, .tool-versions, mise.toml, setup-bun in a
-workflow, engines.bun); ours is proposed only when it states none.
+workflow, engines.bun); ours is proposed only when it states none; --bun chooses another. A Bun
+outside 1.2.0 to the newest 1.x is refused with exit 2.
 Writes targets.json, pins the target runtimes (bun-runtimes.lock.json, like toolchain --update;
 --no-pin skips it), adds bun (exact), rust-just, bun-parity and the "verify" script to
 package.json, extends the justfile just uses (or creates one) with build, build-all, parity, smoke
@@ -190,7 +191,7 @@ are left alone) and a dagger.json blueprint. Smoke cases: the source is run with
 and no arguments; each that exits 0 with output becomes a compare: "source" case.
 A file you changed is never overwritten without --force; --dry-run prints everything, including
 the targets.json, and writes nothing; running it twice changes nothing.`,
-    options: { ...json, targets: { type: "string" }, entry: { type: "string" }, name: { type: "string" }, force: { type: "boolean" }, "dry-run": { type: "boolean" }, "no-pin": { type: "boolean" }, "no-probe": { type: "boolean" } },
+    options: { ...json, targets: { type: "string" }, entry: { type: "string" }, name: { type: "string" }, force: { type: "boolean" }, "dry-run": { type: "boolean" }, "no-pin": { type: "boolean" }, "no-probe": { type: "boolean" }, bun: { type: "string" } },
     paths: { entry: "input-file" },
     run: async (io, v) => (await import("./commands/init.ts")).runInit(io, v),
   },

@@ -45,6 +45,8 @@ export interface BuildPlan {
   outDir: string;
   name: string;
   entrypoint: string;
+  /** build.additionalEntrypoints, compiled in after the entrypoint. */
+  additionalEntrypoints: string[];
   bunVersion: string;
   targets: TargetPlan[];
   /** Things the user should know about this Bun (e.g. settings it cannot honour), one sentence each. */
@@ -83,6 +85,7 @@ export function buildPlan(config: Config, options: PlanOptions): BuildPlan {
     outDir,
     name: config.name,
     entrypoint: config.entrypoint,
+    additionalEntrypoints: config.build.additionalEntrypoints,
     bunVersion: options.bunVersion,
     targets,
     notes: versionNotes(config, compileCapabilities(options.bunVersion)),

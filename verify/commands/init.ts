@@ -11,6 +11,8 @@ import { stableJson, writeFileAtomic } from "../digest.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { type BuildImport, type BunVersionChoice, type ImportNote, type ImportReader, bunVersionClaims, chooseBunVersion, importBuild } from "../import/index.ts";
 import { type FileAction, type InitDecisions, planInit } from "../init.ts";
+import { OLDEST_SUPPORTED_BUN } from "../bun-targets.ts";
+import { unsupportedBunProblem } from "../bun-versions.ts";
 import { buildPlan } from "../plan.ts";
 import { runPrepareSteps } from "../prepare.ts";
 import { type ProbeResult, type SmokeCaseJson, probeSourceCases } from "../probe.ts";
@@ -28,6 +30,7 @@ export interface InitFlags {
   json?: boolean;
   "no-pin"?: boolean;
   "no-probe"?: boolean;
+  bun?: string;
 }
 
 const LOOKED_AT = ["package.json", "targets.json", "justfile", "Justfile", ".justfile", "JUSTFILE", ".gitignore", "dagger.json", ".github/workflows/bun-parity.yml"];
@@ -78,7 +81,18 @@ export async function runInit(io: Io, flags: InitFlags): Promise<number> {
   const reader = projectReader(root);
   const imported = importBuild(reader);
   const bun = await projectBun(reader, io);
+  if (flags.bun !== undefined) {
+    bun.version = flags.bun;
+    delete bun.from;
+  }
   const bunVersion = bun.version ?? PINNED_VERSIONS.bun;
+  const unsupported = unsupportedBunProblem(bunVersion);
+  if (unsupported) {
+    throw new UsageError(
+      `${unsupported}${bun.from ? ` (the version ${bun.from.at.file}:${bun.from.at.line} names)` : " (--bun)"}`,
+      `Build with a supported Bun: bun-parity init --bun ${PINNED_VERSIONS.bun} (or a Bun from ${OLDEST_SUPPORTED_BUN} on), then pin the same version where the project states it.`,
+    );
+  }
 
   const options: Parameters<typeof planInit>[1] = {
     versions: { ...PINNED_VERSIONS, bun: bunVersion, bunParity: TOOL_VERSION },
@@ -254,7 +268,9 @@ export function formatInit(report: InitReport): string {
   if (decisions.entryNote) out += `  entry: ${decisions.entryNote}\n`;
   out += bun.from
     ? `  Bun ${report.bunVersion}: the version ${bun.from.at.file}:${bun.from.at.line} names (${bun.from.spec})\n`
-    : `  Bun ${report.bunVersion}: the project names no Bun version; proposing the one this bun-parity is tested with\n`;
+    : bun.version !== undefined
+      ? `  Bun ${report.bunVersion}: from --bun\n`
+      : `  Bun ${report.bunVersion}: the project names no Bun version; proposing the one this bun-parity is tested with\n`;
   for (const c of bun.conflicts) out += `  note: ${c.at.file}:${c.at.line} says ${c.spec}; the executables are built with ${report.bunVersion}\n`;
 
   if (imported.source) {
