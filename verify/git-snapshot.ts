@@ -149,10 +149,20 @@ export async function snapshotCheckout(dir: string, dest: string, options: Snaps
   // write-tree refuses an index with unmerged entries (a merge in progress): the staged state is then HEAD.
   const staged = (await inSource(["write-tree"], true)).stdout.trim() || undefined;
   const excluded = ["node_modules (any depth)", ...(options.exclude ?? []).map((p) => `${p}/`)];
-  const pathspec = [":/", ":(exclude,glob)**/node_modules", ":(exclude,glob)**/node_modules/**", ...(options.exclude ?? []).map((p) => `:(top,exclude)${p}`)];
+  // An exclude pathspec naming a path that git already ignores makes `git add` fail ("paths are
+  // ignored"), so only the paths git would take are excluded.
+  const notIgnored: string[] = [];
+  for (const p of options.exclude ?? []) {
+    if ((await git(["check-ignore", "-q", "--", p], { cwd: source, allowFail: true })).exitCode !== 0) notIgnored.push(p);
+  }
+  const pathspec = [":/", ":(exclude,glob)**/node_modules", ":(exclude,glob)**/node_modules/**", ...notIgnored.map((p) => `:(top,exclude)${p}`)];
   // -A: new, modified and deleted files; ignored files stay out (gitignore(5), core.excludesFile, info/exclude).
   await inSource(["add", "-A", "--", ...pathspec]);
   const tree = (await inSource(["write-tree"])).stdout.trim();
+  // What git ignores, as the patterns matched it (`dist/`, `.env`); --ignored=matching does not
+  // list a parent folder for an ignored folder inside it, as ls-files --directory does.
+  const ignored = await git(["status", "--porcelain=v1", "-z", "--ignored=matching", "--untracked-files=normal"], { cwd: source, env: { ...snapshotEnv, GIT_OPTIONAL_LOCKS: "0" } });
+  const leftOut = ignored.stdout.split("\0").filter((e) => e.startsWith("!! ")).map((e) => e.slice(3)).sort();
 
   const inRoom = (args: string[], input?: string) => git(args, { cwd: dest, input });
   if (head) {
@@ -165,9 +175,13 @@ export async function snapshotCheckout(dir: string, dest: string, options: Snaps
   } else if (branch) {
     await inRoom(["symbolic-ref", "HEAD", `refs/heads/${branch}`]);
   }
-  // Tags, so `git describe` in a build script gives the same answer.
-  const tags = (await at(["for-each-ref", "--format=create %(refname) %(objectname)", "refs/tags"])).stdout;
-  if (tags.trim()) await inRoom(["update-ref", "--stdin"], tags);
+  // Local branches and tags, so `git describe` or `git merge-base main HEAD` in a build script
+  // gives the same answer (the current branch is set above; update-ref would refuse it twice).
+  const refs = (await at(["for-each-ref", "--format=create %(refname) %(objectname)", "refs/heads", "refs/tags"])).stdout
+    .split("\n")
+    .filter((line) => line && !(branch && line.startsWith(`create refs/heads/${branch} `)))
+    .join("\n");
+  if (refs) await inRoom(["update-ref", "--stdin"], `${refs}\n`);
 
   // The working state on disk (modes, symlinks, .gitattributes conversions as in a fresh checkout) ...
   await inRoom(["read-tree", "--reset", "-u", tree]);
@@ -177,11 +191,6 @@ export async function snapshotCheckout(dir: string, dest: string, options: Snaps
   await rm(tempIndex, { force: true });
 
   const changes = await changesAgainstHead(git, dest, head, tree);
-  const leftOut = (await at(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"])).stdout
-    .split("\0")
-    .filter(Boolean)
-    .sort();
-
   const submodules: SubmoduleState[] = [];
   const entries = (await inRoom(["ls-tree", "-r", "-z", tree])).stdout.split("\0").filter(Boolean);
   for (const entry of entries) {
@@ -215,6 +224,9 @@ export function describeCheckout(checkout: Pick<GitCheckout, "head" | "branch" |
   const names: Record<string, string> = { M: "modified", A: "added or untracked", D: "deleted", T: "type changed" };
   const counts = new Map<string, number>();
   for (const c of checkout.changes) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
-  const parts = [...counts].map(([status, n]) => `${n} ${names[status] ?? status}`);
+  const order = ["M", "A", "D", "T"];
+  const parts = [...counts]
+    .sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99))
+    .map(([status, n]) => `${n} ${names[status] ?? status}`);
   return `${commit} with uncommitted changes: ${parts.join(", ")}`;
 }

@@ -90,7 +90,7 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
     const referenceSide = await withSpan(
       "reference build",
       { "bun_parity.side": "reference", "bun_parity.reference.kind": reference.kind, "bun_parity.reference.location": reference.location.replace(/(https?:\/\/)[^@/\s]*@/gi, "$1") },
-      () => buildReference(reference, project, io, Boolean(flags.json), cleanup),
+      () => buildReference(reference, project, io, Boolean(flags.json), cleanup, flags.target),
     );
     const fileOf = (t: { id: string; os: string }) => `${config.name}-${t.id}${t.os === "windows" ? ".exe" : ""}`;
     // Every configured target's file is known, so a --target run does not call the others extras.
@@ -230,7 +230,7 @@ async function runLogged(
   }
 }
 
-async function buildReference(reference: ReferenceInfo, project: Project, io: Io, quiet: boolean, cleanup: string[]): Promise<Side> {
+async function buildReference(reference: ReferenceInfo, project: Project, io: Io, quiet: boolean, cleanup: string[], selected?: string[]): Promise<Side> {
   const label = `reference (${reference.kind})`;
   switch (reference.kind) {
     case "folder":
@@ -245,7 +245,7 @@ async function buildReference(reference: ReferenceInfo, project: Project, io: Io
       return sideFromFolder(dir, label);
     }
     case "clean-room":
-      return cleanRoomSide(project.config, project.compiler, reference, io, quiet, cleanup, label);
+      return cleanRoomSide(project.config, project.compiler, reference, io, quiet, cleanup, label, selected);
   }
 }
 
@@ -257,6 +257,7 @@ async function cleanRoomSide(
   quiet: boolean,
   cleanup: string[],
   label: string,
+  selected: string[] | undefined,
 ): Promise<Side> {
   const room = await prepareCleanRoom(config, io.env, { bun });
   cleanup.push(room.root);
@@ -293,15 +294,17 @@ async function cleanRoomSide(
   for (const sub of reference.cleanRoom.checkout.submodules) io.stderr.write(`clean room: submodule ${sub.path}: ${sub.description}\n`);
   io.stderr.write(`clean room: install in ${fromTop(install.dir)}: ${install.how}\n`);
   await runLogged(install.argv[0]!, install.argv.slice(1), { ...options, cwd: install.dir }, io, quiet, `clean-room install (${command})`);
-  const just = binFolders(room.projectDir, install.dir).map((dir) => path.join(dir, "just")).find((f) => existsSync(f));
-  const justCommand = just ?? "just";
-  const where = install.dir === room.projectDir ? "" : `(cd ${fromTop(install.dir)} && ${command}) && cd ${fromTop(room.projectDir)} && `;
-  reference.command = `${where || `${command} && `}umask ${room.umask} && just build-all`;
-  if (process.platform === "win32") {
-    await runLogged(justCommand, ["build-all"], options, io, quiet, "clean-room build (just build-all)");
-  } else {
+  const just = binFolders(room.projectDir, install.dir).map((dir) => path.join(dir, "just")).find((f) => existsSync(f)) ?? "just";
+  // The same recipes as the native side: `just build <id>` per --target when there is a build recipe.
+  const recipes = await justRecipes(room.projectDir, room.env);
+  const builds = selected && selected.length > 0 && recipes.has("build") ? selected.map((id) => ["build", id]) : [["build-all"]];
+  const where = install.dir === room.projectDir ? `${command} && ` : `(cd ${fromTop(install.dir)} && ${command}) && cd ${fromTop(room.projectDir)} && `;
+  reference.command = `${where}umask ${room.umask} && ${builds.map((b) => `just ${b.join(" ")}`).join(" && ")}`;
+  for (const args of builds) {
+    const what = `clean-room build (just ${args.join(" ")})`;
+    if (process.platform === "win32") await runLogged(just, args, options, io, quiet, what);
     // umask is a shell setting: apply it in a shell that then becomes just.
-    await runLogged("sh", ["-c", `umask ${room.umask} && exec "$0" "$@"`, justCommand, "build-all"], options, io, quiet, "clean-room build (just build-all)");
+    else await runLogged("sh", ["-c", `umask ${room.umask} && exec "$0" "$@"`, just, ...args], options, io, quiet, what);
   }
   return sideFromFolder(room.distDir, label);
 }
