@@ -54,7 +54,17 @@ const CI_ONLY = /^(CI|CONTINUOUS_INTEGRATION|BUILD_NUMBER|GITHUB_.*|RUNNER_.*|AC
 export async function checkCleanRoomPossible(config: Config, env: NodeJS.ProcessEnv): Promise<string> {
   const top = await gitTopLevel(config.projectDir, env);
   if (!top) throw notAGitCheckout(config.projectDir);
+  const { execa } = await import("execa");
+  const ignored = await execa("git", ["check-ignore", "-q", "--", path.relative(top, config.file)], { cwd: top, env: withoutLocalGitEnv(env), extendEnv: false, reject: false });
+  if (ignored.exitCode === 0) throw targetsNotInCheckout(config.file, top);
   return top;
+}
+
+function targetsNotInCheckout(file: string, top: string): UsageError {
+  return new UsageError(
+    `${file} is ignored by git, so a fresh checkout (and the clean room) would not have it`,
+    `Commit ${path.relative(top, file)} (or stop ignoring it: \`git check-ignore -v ${path.relative(top, file)}\` shows the rule).`,
+  );
 }
 
 function pick<T>(native: T, choices: T[]): T {
@@ -85,12 +95,7 @@ async function fillCleanRoom(root: string, userTop: string, config: Config, inhe
   const exclude = outRel && !outRel.startsWith("..") && !path.isAbsolute(outRel) ? [outRel.split(path.sep).join("/")] : [];
   const checkout = await snapshotCheckout(userTop, top, { exclude, env: inherited });
   const projectDir = inRoom(config.projectDir);
-  if (!existsSync(inRoom(config.file))) {
-    throw new UsageError(
-      `${config.file} is ignored by git (or outside the checkout), so a clean checkout would not have it`,
-      `Commit ${path.relative(userTop, config.file)} (or stop ignoring it).`,
-    );
-  }
+  if (!existsSync(inRoom(config.file))) throw targetsNotInCheckout(config.file, userTop);
   const install = await planInstall({ projectDir, top, env: inherited, bun: tools.bun, skipPathUnder: [userTop, top], display: toUser });
   const home = path.join(root, "home");
   const tmp = path.join(root, "tmp");

@@ -63,10 +63,6 @@ export interface PlanInstallOptions {
   skipPathUnder?: string[];
   /** Shows a path of the tree as the user knows it (the clean room maps its paths back). */
   display?: (file: string) => string;
-  /** Looks up a tool's version (`<tool> --version`); tests pass the real one. */
-  versionOf?: (executable: string) => Promise<string | undefined>;
-  /** The registry's sha512 of a package tarball (hex), for a packageManager hash; undefined when it cannot be read. */
-  registrySha512?: (pkg: string, version: string) => Promise<string | undefined>;
 }
 
 const PIN = /^(npm|pnpm|yarn|bun)@(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)(?:\+([a-z0-9]+)\.([0-9a-f]+))?$/;
@@ -178,14 +174,14 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv, skip: string[] 
   return undefined;
 }
 
-async function defaultVersionOf(executable: string): Promise<string | undefined> {
+async function versionOf(executable: string): Promise<string | undefined> {
   const { execa } = await import("execa");
   const run = await execa(executable, ["--version"], { reject: false, timeout: 60_000, stdin: "ignore", env: { COREPACK_ENABLE_DOWNLOAD_PROMPT: "0" } });
   const version = /\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?/.exec(String(run.stdout))?.[0];
   return run.exitCode === 0 ? version : undefined;
 }
 
-async function defaultRegistrySha512(pkg: string, version: string): Promise<string | undefined> {
+async function registrySha512(pkg: string, version: string): Promise<string | undefined> {
   const { execa } = await import("execa");
   const run = await execa("npm", ["view", `${pkg}@${version}`, "dist.integrity"], { reject: false, timeout: 60_000, stdin: "ignore" });
   const integrity = String(run.stdout).trim();
@@ -212,7 +208,6 @@ const ARGS: Record<PackageManager | "yarn-berry", string[]> = {
 export async function planInstall(options: PlanInstallOptions): Promise<InstallPlan> {
   const { projectDir, top, env } = options;
   const show = options.display ?? ((f: string) => f);
-  const versionOf = options.versionOf ?? defaultVersionOf;
   const skip = options.skipPathUnder ?? [];
 
   const folders = foldersUp(projectDir, top);
@@ -304,7 +299,7 @@ export async function planInstall(options: PlanInstallOptions): Promise<InstallP
       return { ...base, argv: [onPath, ...args], version: pinned.version, how: `${tool} ${pinned.version} (${lockName}) from ${onPath}, as ${pinText}` };
     }
     const pkg = npmPackageOf(tool, yarnFlavor);
-    const hashNote = await checkPinHash(pinned, pkg, show, options.registrySha512 ?? defaultRegistrySha512, yarnFlavor);
+    const hashNote = await checkPinHash(pinned, pkg, show, yarnFlavor);
     const npx = findOnPath("npx", env, skip) ?? "npx";
     return {
       ...base,
@@ -347,7 +342,6 @@ async function checkPinHash(
   pinned: PinnedTool,
   pkg: string,
   show: (f: string) => string,
-  registrySha512: (pkg: string, version: string) => Promise<string | undefined>,
   yarnFlavor?: "classic" | "berry",
 ): Promise<string> {
   if (!pinned.hash) return "";

@@ -298,7 +298,8 @@ async function cleanRoomSide(
   // The same recipes as the native side: `just build <id>` per --target when there is a build recipe.
   const recipes = await justRecipes(room.projectDir, room.env);
   const builds = selected && selected.length > 0 && recipes.has("build") ? selected.map((id) => ["build", id]) : [["build-all"]];
-  const where = install.dir === room.projectDir ? `${command} && ` : `(cd ${fromTop(install.dir)} && ${command}) && cd ${fromTop(room.projectDir)} && `;
+  // As typed in the project folder: the install runs in the workspace root when the lockfile is there.
+  const where = install.dir === room.projectDir ? `${command} && ` : `(cd ${path.relative(room.projectDir, install.dir).split(path.sep).join("/")} && ${command}) && `;
   reference.command = `${where}umask ${room.umask} && ${builds.map((b) => `just ${b.join(" ")}`).join(" && ")}`;
   for (const args of builds) {
     const what = `clean-room build (just ${args.join(" ")})`;
