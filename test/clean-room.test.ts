@@ -198,6 +198,7 @@ describe("the report", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain(`\n  checkout: ${head} (branch main)\n  install: npm `);
     expect(result.stdout).toMatch(/\n {2}ran: \S*npm ci --no-audit --no-fund && umask \d+ && just build-all\n/);
+    expect(result.stdout).toContain("\nleft out of the clean room (ignored by git; a build that reads one differs): dist/, generated/\n");
     expect(readFileSync(markdown, "utf8")).toContain(`Clean room: git checkout of ${head} (branch main); install: npm `);
   });
 });

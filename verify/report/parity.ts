@@ -27,6 +27,7 @@ export function parityText(report: ParityReport): string {
     out += formatTable(["variation", "what", "native", "clean room"], room.variations.map((v) => [v.reprotest, v.what, v.native, v.cleanRoom]));
     out += `not applied: ${room.notApplied.map((n) => `${n.reprotest} (${n.why})`).join("; ")}\n`;
     out += `shared verified caches: ${room.sharedCaches.join(", ")}\n`;
+    if (room.checkout.leftOut.length > 0) out += `left out of the clean room (ignored by git; a build that reads one differs): ${room.checkout.leftOut.join(", ")}\n`;
   }
   out += validationText(report);
   const bad = report.rows.filter((r) => r.verdict !== "identical").length;
