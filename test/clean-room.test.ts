@@ -82,9 +82,9 @@ describe("a project whose prepare script installs git hooks, with uncommitted wo
     expect(verdicts(report)).toEqual({ "linux-x64": "identical", "darwin-arm64": "identical" });
     expect(await run(path.join(app, "dist", "hooks-app-linux-x64"))).toBe("hello from an uncommitted edit and from an untracked file");
     const description = `${head} (branch main) with uncommitted changes: 2 modified, 2 added or untracked, 1 deleted`;
-    expect(report.reference.cleanRoom.checkout).toMatchObject({ description, head, branch: "main", dirty: true, leftOut: [".env", ".env.local", "dist/"] });
+    expect(report.reference.cleanRoom.checkout).toMatchObject({ description, head, branch: "main", dirty: true, leftOut: [".env", ".env.local"] });
     expect(result.stderr).toContain(`clean room: git checkout of ${description}\n`);
-    expect(result.stderr).toContain("clean room: left out (ignored by git): .env, .env.local, dist/\n");
+    expect(result.stderr).toContain("clean room: left out (ignored by git): .env, .env.local\n");
     expect(report.reference.cleanRoom.install).toMatchObject({ tool: "npm", lockfile: "package-lock.json", dir: "." });
   });
 
@@ -163,8 +163,8 @@ describe("the project's own package manager", () => {
   });
 });
 
-describe("a project that is not a git checkout", () => {
-  it("is refused with exit 2 before anything is built, with the commands that fix it", async () => {
+describe("bad input: exit 2 before anything is built", () => {
+  it("a folder that is not a git checkout, with the commands that fix it (nothing is copied)", async () => {
     const app = copyFixture("hello");
     writeFileSync(path.join(app, ".env"), "API_TOKEN=secret\n");
     const result = await runCli(["parity", "--reference", "clean-room"], { cwd: app });
@@ -176,7 +176,7 @@ describe("a project that is not a git checkout", () => {
     expect(readFileSync(path.join(app, ".env"), "utf8")).toBe("API_TOKEN=secret\n");
   });
 
-  it("refuses a targets.json that git ignores, before anything is built", async () => {
+  it("a targets.json that git ignores", async () => {
     const app = copyFixture("hello");
     writeFileSync(path.join(app, ".gitignore"), "dist/\ntargets.json\n");
     await commitAll(app);
@@ -184,6 +184,16 @@ describe("a project that is not a git checkout", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`error: ${path.join(app, "targets.json")} is ignored by git, so a fresh checkout (and the clean room) would not have it`);
     expect(result.stderr).toContain("git check-ignore -v targets.json");
+    expect(existsSync(path.join(app, "dist"))).toBe(false);
+  });
+  it("a checkout with no lockfile", async () => {
+    const app = copyFixture("hello");
+    rmSync(path.join(app, "package-lock.json"));
+    await commitAll(app);
+    const result = await runCli(["parity", "--reference", "clean-room"], { cwd: app });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`error: no lockfile in ${app} (looked for npm-shrinkwrap.json, package-lock.json, bun.lock, bun.lockb, pnpm-lock.yaml, yarn.lock) in the files git sees`);
+    expect(result.stderr).toContain("fix: Install once with your package manager");
     expect(existsSync(path.join(app, "dist"))).toBe(false);
   });
 });
@@ -198,7 +208,7 @@ describe("the report", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain(`\n  checkout: ${head} (branch main)\n  install: npm `);
     expect(result.stdout).toMatch(/\n {2}ran: \S*npm ci --no-audit --no-fund && umask \d+ && just build-all\n/);
-    expect(result.stdout).toContain("\nleft out of the clean room (ignored by git; a build that reads one differs): dist/, generated/\n");
+    expect(result.stdout).toContain("\nleft out of the clean room (ignored by git; a build that reads one differs): generated/\n");
     expect(readFileSync(markdown, "utf8")).toContain(`Clean room: git checkout of ${head} (branch main); install: npm `);
   });
 });

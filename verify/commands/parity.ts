@@ -5,9 +5,8 @@ import { existsSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type CleanRoom, binFolders, checkCleanRoomPossible, prepareCleanRoom } from "../clean-room.ts";
+import { type CleanRoom, binFolders, prepareCleanRoom } from "../clean-room.ts";
 import { describeCheckout } from "../git-snapshot.ts";
-import type { BunTool } from "../package-manager.ts";
 import { selectTargets, type Config, type Target } from "../config.ts";
 import { MANIFEST_FILE, readManifest, readWholeFile, stableJson } from "../digest.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
@@ -82,7 +81,9 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
   try {
     const reference = await chooseReference(flags.reference, io);
     log(`parity: reference ${reference.kind}${reference.chosenBecause ? ` (${reference.chosenBecause})` : ""}`);
-    if (reference.kind === "clean-room") await checkCleanRoomPossible(config, io.env);
+    // The clean room's checkout is taken before the native build, from the state the user ran
+    // parity in (and bad input ends here, before minutes of building).
+    const room = reference.kind === "clean-room" ? await openCleanRoom(project, reference, io, cleanup) : undefined;
 
     const nativeCommand = await withSpan("native build", { "bun_parity.side": "native" }, () => nativeBuild(project, flags.target, io, Boolean(flags.json)));
     const native = await sideFromFolder(config.outDir, "native");
@@ -90,7 +91,7 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
     const referenceSide = await withSpan(
       "reference build",
       { "bun_parity.side": "reference", "bun_parity.reference.kind": reference.kind, "bun_parity.reference.location": reference.location.replace(/(https?:\/\/)[^@/\s]*@/gi, "$1") },
-      () => buildReference(reference, project, io, Boolean(flags.json), cleanup, flags.target),
+      () => buildReference(reference, project, io, Boolean(flags.json), cleanup, flags.target, room),
     );
     const fileOf = (t: { id: string; os: string }) => `${config.name}-${t.id}${t.os === "windows" ? ".exe" : ""}`;
     // Every configured target's file is known, so a --target run does not call the others extras.
@@ -230,7 +231,7 @@ async function runLogged(
   }
 }
 
-async function buildReference(reference: ReferenceInfo, project: Project, io: Io, quiet: boolean, cleanup: string[], selected?: string[]): Promise<Side> {
+async function buildReference(reference: ReferenceInfo, project: Project, io: Io, quiet: boolean, cleanup: string[], selected?: string[], room?: CleanRoom): Promise<Side> {
   const label = `reference (${reference.kind})`;
   switch (reference.kind) {
     case "folder":
@@ -245,21 +246,14 @@ async function buildReference(reference: ReferenceInfo, project: Project, io: Io
       return sideFromFolder(dir, label);
     }
     case "clean-room":
-      return cleanRoomSide(project.config, project.compiler, reference, io, quiet, cleanup, label, selected);
+      if (!room) throw new Error("the clean room was not prepared");
+      return cleanRoomSide(room, reference, io, quiet, label, selected);
   }
 }
 
-async function cleanRoomSide(
-  config: Config,
-  bun: BunTool,
-  reference: ReferenceInfo,
-  io: Io,
-  quiet: boolean,
-  cleanup: string[],
-  label: string,
-  selected: string[] | undefined,
-): Promise<Side> {
-  const room = await prepareCleanRoom(config, io.env, { bun });
+/** Recreates the user's checkout in a clean room and decides its install; nothing of the project runs yet. */
+async function openCleanRoom(project: Project, reference: ReferenceInfo, io: Io, cleanup: string[]): Promise<CleanRoom> {
+  const room = await prepareCleanRoom(project.config, io.env, { bun: project.compiler });
   cleanup.push(room.root);
   reference.location = room.projectDir;
   const { checkout, install } = room;
@@ -284,7 +278,6 @@ async function cleanRoomSide(
     },
     install: { tool: install.tool, version: install.version, lockfile: fromTop(install.lockfile), dir: fromTop(install.dir), command, how: install.how },
   };
-  const options = { cwd: room.projectDir, env: { ...room.env, ...traceEnv() }, extendEnv: false };
   io.stderr.write(`clean room: ${room.top}\n`);
   io.stderr.write(`clean room: git checkout of ${describeCheckout(checkout)}\n`);
   if (checkout.leftOut.length > 0) {
@@ -293,6 +286,13 @@ async function cleanRoomSide(
   }
   for (const sub of reference.cleanRoom.checkout.submodules) io.stderr.write(`clean room: submodule ${sub.path}: ${sub.description}\n`);
   io.stderr.write(`clean room: install in ${fromTop(install.dir)}: ${install.how}\n`);
+  return room;
+}
+
+async function cleanRoomSide(room: CleanRoom, reference: ReferenceInfo, io: Io, quiet: boolean, label: string, selected: string[] | undefined): Promise<Side> {
+  const { install } = room;
+  const command = reference.cleanRoom!.install.command;
+  const options = { cwd: room.projectDir, env: { ...room.env, ...traceEnv() }, extendEnv: false };
   await runLogged(install.argv[0]!, install.argv.slice(1), { ...options, cwd: install.dir }, io, quiet, `clean-room install (${command})`);
   const just = binFolders(room.projectDir, install.dir).map((dir) => path.join(dir, "just")).find((f) => existsSync(f)) ?? "just";
   // The same recipes as the native side: `just build <id>` per --target when there is a build recipe.
