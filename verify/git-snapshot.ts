@@ -121,7 +121,7 @@ export async function snapshotCheckout(dir: string, dest: string, options: Snaps
   const at = (args: string[]) => git(args, { cwd: source });
   const [paths, format] = await Promise.all([
     at(["rev-parse", "--git-path", "objects", "--git-path", "index", "--git-path", "shallow"]),
-    at(["rev-parse", "--show-object-format"]),
+    git(["rev-parse", "--show-object-format"], { cwd: source, allowFail: true }),
   ]);
   const [objects, index, shallowFile] = paths.stdout.trim().split("\n").map((p) => path.resolve(source, p));
   const head = (await git(["rev-parse", "--verify", "-q", "HEAD"], { cwd: source, allowFail: true })).stdout.trim() || undefined;
@@ -129,7 +129,8 @@ export async function snapshotCheckout(dir: string, dest: string, options: Snaps
   const branch = symbolic.startsWith("refs/heads/") ? symbolic.slice("refs/heads/".length) : undefined;
 
   await mkdir(dest, { recursive: true });
-  const objectFormat = format.stdout.trim();
+  // An old git without --show-object-format only knows sha1 (it prints the option back, or fails).
+  const objectFormat = format.exitCode === 0 && /^sha\d+$/.test(format.stdout.trim()) ? format.stdout.trim() : "sha1";
   // --object-format only when needed: git before 2.29 does not know the option (sha1 is its only format).
   await git(["-c", `init.defaultBranch=${branch ?? "main"}`, "init", "-q", ...(objectFormat === "sha1" ? [] : [`--object-format=${objectFormat}`]), dest]);
   const roomGit = path.join(dest, ".git");
