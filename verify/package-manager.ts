@@ -228,9 +228,10 @@ export async function planInstall(options: PlanInstallOptions): Promise<InstallP
     );
   }
 
-  // The nearest packageManager from the project up to the install folder names the tool (Corepack reads the same field).
+  // The packageManager of the folder the install runs in (the workspace root for a workspace
+  // package), else the nearest one above it: what Corepack would read when installing there.
   let pinned: PinnedTool | undefined;
-  for (const candidate of foldersUp(projectDir, dir)) {
+  for (const candidate of foldersUp(dir, top)) {
     pinned = readPin(path.join(candidate, "package.json"));
     if (pinned) break;
   }
