@@ -99,7 +99,8 @@ describe.each([
     const check = await execa("sha256sum", ["-c", "SHA256SUMS"], { cwd: path.join(dir, "dist"), reject: false });
     expect(check.exitCode).toBe(0);
     // The clean room recreates a git checkout: commit the project, as a user's project is.
-    writeFileSync(path.join(dir, ".gitignore"), `${readFileSync(path.join(dir, ".gitignore"), "utf8")}node_modules/\n`);
+    const ignore = readFileSync(path.join(dir, ".gitignore"), "utf8");
+    writeFileSync(path.join(dir, ".gitignore"), `${ignore}${ignore.endsWith("\n") ? "" : "\n"}node_modules/\n`);
     await run(dir, "git", ["init", "-q"]);
     await run(dir, "git", ["add", "-A"]);
     await run(dir, "git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init"]);
