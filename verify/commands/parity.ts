@@ -83,7 +83,7 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
     log(`parity: reference ${reference.kind}${reference.chosenBecause ? ` (${reference.chosenBecause})` : ""}`);
     // The clean room's checkout is taken before the native build, from the state the user ran
     // parity in (and bad input ends here, before minutes of building).
-    const room = reference.kind === "clean-room" ? await openCleanRoom(project, reference, io, cleanup) : undefined;
+    const room = reference.kind === "clean-room" ? await withSpan("clean room checkout", {}, () => openCleanRoom(project, reference, io, cleanup)) : undefined;
 
     const nativeCommand = await withSpan("native build", { "bun_parity.side": "native" }, () => nativeBuild(project, flags.target, io, Boolean(flags.json)));
     const native = await sideFromFolder(config.outDir, "native");
