@@ -98,6 +98,12 @@ describe.each([
     if (fixture === "own-justfile") expect(build).toContain("own pre-step before the build");
     const check = await execa("sha256sum", ["-c", "SHA256SUMS"], { cwd: path.join(dir, "dist"), reject: false });
     expect(check.exitCode).toBe(0);
+    // The clean room recreates a git checkout: commit the project, as a user's project is.
+    const ignore = readFileSync(path.join(dir, ".gitignore"), "utf8");
+    writeFileSync(path.join(dir, ".gitignore"), `${ignore}${ignore.endsWith("\n") ? "" : "\n"}node_modules/\n`);
+    await run(dir, "git", ["init", "-q"]);
+    await run(dir, "git", ["add", "-A"]);
+    await run(dir, "git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init"]);
     const parity = await execa("npx", ["bun", "verify", "parity", "--reference", "clean-room", "--json"], { cwd: dir, env, reject: false });
     expect(parity.exitCode, String(parity.stderr).slice(-2000)).toBe(0);
     const report = JSON.parse(String(parity.stdout)) as { rows: { verdict: string }[] };

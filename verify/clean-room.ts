@@ -1,15 +1,18 @@
-// The clean-room reference (issue 3): the project's own sources, copied to a new folder at a
-// different absolute path, dependencies installed from the lockfile there, and the same
-// `just build-all` run with a varied environment. The variations follow reprotest's names
-// (reprotest(1), "VARIATIONS": build_path, home, timezone, locales, umask, exec_path,
-// environment, num_cpus ...); those that need root or extra tools are listed as not applied.
+// The clean-room reference: the user's checkout recreated as a new git repository at a different
+// absolute path (HEAD, staged, unstaged and untracked-not-ignored files: verify/git-snapshot.ts),
+// dependencies installed there by the project's own package manager from its lockfile
+// (verify/package-manager.ts), and the same `just build-all` run with a varied environment. The
+// variations follow reprotest's names (reprotest(1), "VARIATIONS": build_path, home, timezone,
+// locales, umask, exec_path, environment, num_cpus ...); those that need root or extra tools are
+// listed as not applied.
 import { existsSync } from "node:fs";
-import { chmod, copyFile, lstat, mkdir, mkdtemp, readlink, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import fg from "fast-glob";
 import type { Config } from "./config.ts";
 import { UsageError } from "./errors.ts";
+import { type GitCheckout, gitTopLevel, notAGitCheckout, snapshotCheckout, withoutLocalGitEnv } from "./git-snapshot.ts";
+import { type BunTool, type InstallPlan, planInstall } from "./package-manager.ts";
 
 export interface Variation {
   /** reprotest's name for the variation. */
@@ -26,6 +29,8 @@ export interface NotApplied {
 
 export interface CleanRoom {
   root: string;
+  /** The room's checkout root (the user's checkout root, recreated). */
+  top: string;
   projectDir: string;
   distDir: string;
   env: Record<string, string>;
@@ -34,52 +39,64 @@ export interface CleanRoom {
   notApplied: NotApplied[];
   /** Caches shared with the user's, because their contents are verified (integrity, sha256). */
   sharedCaches: string[];
+  checkout: GitCheckout;
+  install: InstallPlan;
 }
 
 /** Variables that only exist on CI machines; a laptop build has none of them. */
 const CI_ONLY = /^(CI|CONTINUOUS_INTEGRATION|BUILD_NUMBER|GITHUB_.*|RUNNER_.*|ACTIONS_.*|GITLAB_CI|CI_.*|BUILDKITE.*|CIRCLECI|CIRCLE_.*|TRAVIS.*|JENKINS_URL|TF_BUILD|DAGGER_.*|BUN_PARITY_CLEAN_ROOM)$/;
 
-/** Files of the project as git sees them: tracked plus untracked-but-not-ignored. */
-export async function projectSourceFiles(projectDir: string, outDir: string): Promise<string[]> {
+/**
+ * Fails fast, before the native build, when no clean room can be made: the project must be
+ * inside a git checkout (a copy of an arbitrary folder would take .env files and stale
+ * generated files along, and no rule can tell them from sources).
+ */
+export async function checkCleanRoomPossible(config: Config, env: NodeJS.ProcessEnv): Promise<string> {
+  const top = await gitTopLevel(config.projectDir, env);
+  if (!top) throw notAGitCheckout(config.projectDir);
   const { execa } = await import("execa");
-  const outRel = path.relative(projectDir, outDir).split(path.sep).join("/");
-  const keep = (f: string) => f !== "" && !f.startsWith(`${outRel}/`) && !f.split("/").includes("node_modules");
-  const git = await execa("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: projectDir, reject: false });
-  if (git.exitCode === 0) {
-    // ls-files still lists tracked files deleted from the work tree; those are not sources any more.
-    return String(git.stdout).split("\0").filter(keep).filter((f) => existsSync(path.join(projectDir, f))).sort();
-  }
-  const files = await fg("**", { cwd: projectDir, dot: true, onlyFiles: true, ignore: ["**/node_modules/**", ".git/**", `${outRel}/**`] });
-  return files.filter(keep).sort();
+  const ignored = await execa("git", ["check-ignore", "-q", "--", path.relative(top, config.file)], { cwd: top, env: withoutLocalGitEnv(env), extendEnv: false, reject: false });
+  if (ignored.exitCode === 0) throw targetsNotInCheckout(config.file, top);
+  return top;
 }
 
-async function copyTree(from: string, to: string, files: string[]): Promise<void> {
-  for (const file of files) {
-    const source = path.join(from, file);
-    const dest = path.join(to, file);
-    await mkdir(path.dirname(dest), { recursive: true });
-    const info = await lstat(source);
-    if (info.isSymbolicLink()) await symlink(await readlink(source), dest);
-    else {
-      await copyFile(source, dest);
-      await chmod(dest, info.mode & 0o777);
-    }
-  }
+function targetsNotInCheckout(file: string, top: string): UsageError {
+  return new UsageError(
+    `${file} is ignored by git, so a fresh checkout (and the clean room) would not have it`,
+    `Commit ${path.relative(top, file)} (or stop ignoring it: \`git check-ignore -v ${path.relative(top, file)}\` shows the rule).`,
+  );
 }
 
 function pick<T>(native: T, choices: T[]): T {
   return choices.find((c) => c !== native) ?? choices[0]!;
 }
 
-/** Prepare the clean room: copy the sources, decide the varied environment. Nothing is run yet. */
-export async function prepareCleanRoom(config: Config, inherited: NodeJS.ProcessEnv): Promise<CleanRoom> {
-  const files = await projectSourceFiles(config.projectDir, config.outDir);
-  if (!files.includes("targets.json") && !files.some((f) => path.join(config.projectDir, f) === config.file)) {
-    throw new UsageError(`${config.file} is ignored by git, so a clean checkout would not have it`, "Commit targets.json (or stop ignoring it).");
-  }
+/**
+ * Prepare the clean room: recreate the checkout, decide the install and the varied environment.
+ * Nothing of the project is run yet.
+ */
+export async function prepareCleanRoom(config: Config, inherited: NodeJS.ProcessEnv, tools: { bun: BunTool }): Promise<CleanRoom> {
+  const userTop = await checkCleanRoomPossible(config, inherited);
   const root = await mkdtemp(path.join(os.tmpdir(), "bun-parity-clean-room-"));
-  const projectDir = path.join(root, "rebuild", path.basename(config.projectDir) === "project" ? "src" : "project");
-  await copyTree(config.projectDir, projectDir, files);
+  try {
+    return await fillCleanRoom(root, userTop, config, inherited, tools);
+  } catch (error) {
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function fillCleanRoom(root: string, userTop: string, config: Config, inherited: NodeJS.ProcessEnv, tools: { bun: BunTool }): Promise<CleanRoom> {
+  // A different basename too, so a build that embeds the folder name cannot pass by accident.
+  const top = path.join(root, "rebuild", path.basename(userTop) === "project" ? "src" : "project");
+  const inRoom = (userPath: string) => path.join(top, path.relative(userTop, userPath));
+  const toUser = (roomPath: string) => (roomPath === top || roomPath.startsWith(`${top}${path.sep}`) ? path.join(userTop, path.relative(top, roomPath)) : roomPath);
+  const outRel = path.relative(userTop, config.outDir);
+  const exclude = outRel && !outRel.startsWith("..") && !path.isAbsolute(outRel) ? [outRel.split(path.sep).join("/")] : [];
+  const checkout = await snapshotCheckout(userTop, top, { exclude, env: inherited });
+  const projectDir = inRoom(config.projectDir);
+  if (!existsSync(inRoom(config.file))) throw targetsNotInCheckout(config.file, userTop);
+  const install = await planInstall({ projectDir, top, env: inherited, bun: tools.bun, skipPathUnder: [userTop, top], display: toUser });
   const home = path.join(root, "home");
   const tmp = path.join(root, "tmp");
   const extraBin = path.join(root, "bin");
@@ -92,12 +109,14 @@ export async function prepareCleanRoom(config: Config, inherited: NodeJS.Process
   const nativeUmask = currentUmask();
   const umask = pick(nativeUmask, ["0002", "0022"]);
   const nativePath = (inherited.PATH ?? "").split(path.delimiter).filter(Boolean);
-  const cleanBin = path.join(projectDir, "node_modules", ".bin");
-  const variedPath = [cleanBin, ...[...nativePath].reverse(), extraBin].join(path.delimiter);
+  // As npm run does: every node_modules/.bin from the project up to the install folder, nearest first.
+  const cleanBins = binFolders(projectDir, install.dir);
+  const variedPath = [...cleanBins, ...[...nativePath].reverse(), extraBin].join(path.delimiter);
   const removed = Object.keys(inherited).filter((k) => CI_ONLY.test(k)).sort();
 
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(inherited)) if (value !== undefined && !CI_ONLY.test(key)) env[key] = value;
+  // Without GIT_DIR and its kin (set when parity runs from a git hook), git in the room finds the room's repository.
+  for (const [key, value] of Object.entries(withoutLocalGitEnv(inherited))) if (!CI_ONLY.test(key)) env[key] = value;
   const npmCache = inherited.npm_config_cache ?? path.join(os.homedir(), ".npm");
   const runtimeCache = inherited.BUN_PARITY_CACHE_DIR ?? path.join(inherited.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "bun-parity");
   Object.assign(env, {
@@ -121,10 +140,10 @@ export async function prepareCleanRoom(config: Config, inherited: NodeJS.Process
     { reprotest: "timezone", what: "TZ", native: nativeTz, cleanRoom: tz },
     { reprotest: "locales", what: "LANG / LC_ALL", native: nativeLang, cleanRoom: lang },
     { reprotest: "umask", what: "umask", native: nativeUmask, cleanRoom: umask },
-    { reprotest: "exec_path", what: "PATH order", native: `${nativePath.length} entries`, cleanRoom: "clean node_modules/.bin first, then the same entries reversed, plus an empty folder" },
+    { reprotest: "exec_path", what: "PATH order", native: `${nativePath.length} entries`, cleanRoom: "the clean room's node_modules/.bin first, then the same entries reversed, plus an empty folder" },
     { reprotest: "environment", what: "CI-only variables", native: removed.length > 0 ? removed.join(" ") : "(none set)", cleanRoom: "unset" },
     { reprotest: "num_cpus", what: "parallel compiles (BUN_PARITY_JOBS)", native: String(cores), cleanRoom: "1" },
-    { reprotest: "build_path", what: "node_modules", native: "the project's", cleanRoom: "fresh install from the lockfile" },
+    { reprotest: "build_path", what: "node_modules", native: "the project's", cleanRoom: `fresh install: ${install.argv.map((a) => (a.includes(" ") ? JSON.stringify(a) : a)).join(" ")}` },
   ];
   const notApplied: NotApplied[] = [
     { reprotest: "time", why: "needs faketime; Bun embeds no build time (the build has no timestamp input)" },
@@ -136,8 +155,9 @@ export async function prepareCleanRoom(config: Config, inherited: NodeJS.Process
   ];
   const distDir = path.join(projectDir, path.relative(config.projectDir, config.outDir));
   return {
-    root, projectDir, distDir, env, umask, variations, notApplied,
+    root, top, projectDir, distDir, env, umask, variations, notApplied,
     sharedCaches: [`npm cache ${npmCache}`, `runtime cache ${runtimeCache}`],
+    checkout, install,
   };
 }
 
@@ -147,16 +167,12 @@ function currentUmask(): string {
   return mask.toString(8).padStart(4, "0");
 }
 
-/** The install command for the project's lockfile: npm ci, bun install --frozen-lockfile, ... */
-export function installCommand(projectDir: string, bun: string): string[] {
-  if (existsSync(path.join(projectDir, "package-lock.json")) || existsSync(path.join(projectDir, "npm-shrinkwrap.json"))) {
-    return ["npm", "ci", "--no-audit", "--no-fund"];
+/** node_modules/.bin folders from `from` up to `to`, nearest first. */
+export function binFolders(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    out.push(path.join(dir, "node_modules", ".bin"));
+    if (dir === to || path.dirname(dir) === dir || !dir.startsWith(to)) break;
   }
-  if (existsSync(path.join(projectDir, "bun.lock")) || existsSync(path.join(projectDir, "bun.lockb"))) return [bun, "install", "--frozen-lockfile"];
-  if (existsSync(path.join(projectDir, "pnpm-lock.yaml"))) return ["pnpm", "install", "--frozen-lockfile"];
-  if (existsSync(path.join(projectDir, "yarn.lock"))) return ["yarn", "install", "--frozen-lockfile"];
-  throw new UsageError(
-    `${projectDir} has no lockfile (package-lock.json, bun.lock, pnpm-lock.yaml or yarn.lock)`,
-    "Commit a lockfile: without one a rebuild cannot install the same dependencies.",
-  );
+  return out;
 }

@@ -99,10 +99,18 @@ archives until the next package); parity and explain read them. See docs/archive
     details: `The native side runs your own \`just build-all\` (or \`just build <id>\` per --target) and hashes the
 output folder. The reference is one of:
   dagger        dagger call build-all export (needs the Dagger CLI and a container runtime)
-  clean-room    the tracked sources (git ls-files, plus untracked files that are not ignored) copied
-                to a new folder, dependencies installed from the lockfile there, and the same
-                \`just build-all\` run with a different HOME, TMPDIR, TZ, LANG/LC_ALL, umask, PATH
-                order and parallelism, CI-only variables unset (reprotest's variations)
+  clean-room    your checkout recreated as a new git repository elsewhere: same HEAD, same staged,
+                unstaged and untracked-not-ignored files; ignored files (.env*), node_modules and
+                the output folder left out; your repository is not written to. Dependencies are
+                installed by the project's own tool from its lockfile (npm ci, bun install
+                --frozen-lockfile, pnpm install --frozen-lockfile, yarn --frozen-lockfile or
+                --immutable; the version package.json "packageManager" pins, through npx when it
+                is not on PATH), at the workspace root for a workspace package. Then the same
+                \`just build-all\` runs with a different HOME, TMPDIR, TZ, LANG/LC_ALL, umask, PATH
+                order and parallelism, CI-only variables unset (reprotest's variations). The
+                report names the commit ("<sha> (branch main) with uncommitted changes: ...").
+                Not a git checkout, no lockfile, or targets.json ignored by git: exit 2 before
+                building, with the fix.
   DIR           a folder of artifacts (every file is hashed; its own SHA256SUMS is not trusted)
   FILE or URL   a SHA256SUMS or manifest.json, local or https (e.g. a release asset)
 Default: dagger when a working dagger CLI is found, else clean-room; the report says which.

@@ -5,7 +5,8 @@ import { existsSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type CleanRoom, installCommand, prepareCleanRoom } from "../clean-room.ts";
+import { type CleanRoom, binFolders, prepareCleanRoom } from "../clean-room.ts";
+import { describeCheckout } from "../git-snapshot.ts";
 import { selectTargets, type Config, type Target } from "../config.ts";
 import { MANIFEST_FILE, readManifest, readWholeFile, stableJson } from "../digest.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
@@ -31,7 +32,27 @@ export interface ReferenceInfo {
   /** Why this reference, when it was chosen by default. */
   chosenBecause?: string;
   command?: string;
-  cleanRoom?: Pick<CleanRoom, "variations" | "notApplied" | "sharedCaches" | "projectDir">;
+  cleanRoom?: Pick<CleanRoom, "variations" | "notApplied" | "sharedCaches" | "projectDir"> & {
+    checkout: CleanRoomCheckout;
+    install: { tool: string; version?: string; lockfile: string; dir: string; command: string; how: string };
+  };
+}
+
+/** What the clean room's git checkout is, relative to the user's. */
+export interface CleanRoomCheckout {
+  /** One line: "<sha> (branch main)" plus "with uncommitted changes: ..." when dirty. */
+  description: string;
+  head?: string;
+  branch?: string;
+  dirty: boolean;
+  /** Tree of the files the clean room holds (git write-tree of the working state). */
+  tree: string;
+  changes: { status: string; path: string }[];
+  /** Ignored files and folders of the user's checkout that the clean room does not have. */
+  leftOut: string[];
+  excluded: string[];
+  shallow: boolean;
+  submodules: { path: string; description: string }[];
 }
 
 export interface ValidationSummary {
@@ -64,6 +85,9 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
   try {
     const reference = await chooseReference(flags.reference, io);
     log(`parity: reference ${reference.kind}${reference.chosenBecause ? ` (${reference.chosenBecause})` : ""}`);
+    // The clean room's checkout is taken before the native build, from the state the user ran
+    // parity in (and bad input ends here, before minutes of building).
+    const room = reference.kind === "clean-room" ? await withSpan("clean room checkout", {}, () => openCleanRoom(project, reference, io, cleanup)) : undefined;
 
     const nativeCommand = await withSpan("native build", { "bun_parity.side": "native" }, () => nativeBuild(project, flags.target, io, Boolean(flags.json)));
     const native = await sideFromFolder(config.outDir, "native");
@@ -71,7 +95,7 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
     const referenceSide = await withSpan(
       "reference build",
       { "bun_parity.side": "reference", "bun_parity.reference.kind": reference.kind, "bun_parity.reference.location": reference.location.replace(/(https?:\/\/)[^@/\s]*@/gi, "$1") },
-      () => buildReference(reference, project, io, Boolean(flags.json), cleanup),
+      () => buildReference(reference, project, io, Boolean(flags.json), cleanup, flags.target, room),
     );
     const fileOf = (t: { id: string; os: string }) => `${config.name}-${t.id}${t.os === "windows" ? ".exe" : ""}`;
     // Every configured target's file is known, so a --target run does not call the others extras.
@@ -224,7 +248,7 @@ async function runLogged(
   }
 }
 
-async function buildReference(reference: ReferenceInfo, project: Project, io: Io, quiet: boolean, cleanup: string[]): Promise<Side> {
+async function buildReference(reference: ReferenceInfo, project: Project, io: Io, quiet: boolean, cleanup: string[], selected?: string[], room?: CleanRoom): Promise<Side> {
   const label = `reference (${reference.kind})`;
   switch (reference.kind) {
     case "folder":
@@ -239,35 +263,66 @@ async function buildReference(reference: ReferenceInfo, project: Project, io: Io
       return sideFromFolder(dir, label);
     }
     case "clean-room":
-      return cleanRoomSide(project.config, project.compiler.path, reference, io, quiet, cleanup, label);
+      if (!room) throw new Error("the clean room was not prepared");
+      return cleanRoomSide(room, reference, io, quiet, label, selected);
   }
 }
 
-async function cleanRoomSide(
-  config: Config,
-  bun: string,
-  reference: ReferenceInfo,
-  io: Io,
-  quiet: boolean,
-  cleanup: string[],
-  label: string,
-): Promise<Side> {
-  const room = await prepareCleanRoom(config, io.env);
+/** Recreates the user's checkout in a clean room and decides its install; nothing of the project runs yet. */
+async function openCleanRoom(project: Project, reference: ReferenceInfo, io: Io, cleanup: string[]): Promise<CleanRoom> {
+  const room = await prepareCleanRoom(project.config, io.env, { bun: project.compiler });
   cleanup.push(room.root);
   reference.location = room.projectDir;
-  reference.cleanRoom = { variations: room.variations, notApplied: room.notApplied, sharedCaches: room.sharedCaches, projectDir: room.projectDir };
-  const install = installCommand(room.projectDir, bun);
+  const { checkout, install } = room;
+  const fromTop = (p: string) => path.relative(room.top, p).split(path.sep).join("/") || ".";
+  const command = install.argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(" ");
+  reference.cleanRoom = {
+    variations: room.variations,
+    notApplied: room.notApplied,
+    sharedCaches: room.sharedCaches,
+    projectDir: room.projectDir,
+    checkout: {
+      description: describeCheckout(checkout),
+      head: checkout.head,
+      branch: checkout.branch,
+      dirty: checkout.dirty,
+      tree: checkout.tree,
+      changes: checkout.changes,
+      leftOut: checkout.leftOut,
+      excluded: checkout.excluded,
+      shallow: checkout.shallow,
+      submodules: checkout.submodules.map((s) => ({ path: s.path, description: "notCheckedOut" in s.state ? s.state.notCheckedOut : describeCheckout(s.state) })),
+    },
+    install: { tool: install.tool, version: install.version, lockfile: fromTop(install.lockfile), dir: fromTop(install.dir), command, how: install.how },
+  };
+  io.stderr.write(`clean room: ${room.top}\n`);
+  io.stderr.write(`clean room: git checkout of ${describeCheckout(checkout)}\n`);
+  if (checkout.leftOut.length > 0) {
+    const shown = checkout.leftOut.slice(0, 12);
+    io.stderr.write(`clean room: left out (ignored by git): ${shown.join(", ")}${checkout.leftOut.length > shown.length ? `, and ${checkout.leftOut.length - shown.length} more (see --json)` : ""}\n`);
+  }
+  for (const sub of reference.cleanRoom.checkout.submodules) io.stderr.write(`clean room: submodule ${sub.path}: ${sub.description}\n`);
+  io.stderr.write(`clean room: install in ${fromTop(install.dir)}: ${install.how}\n`);
+  return room;
+}
+
+async function cleanRoomSide(room: CleanRoom, reference: ReferenceInfo, io: Io, quiet: boolean, label: string, selected: string[] | undefined): Promise<Side> {
+  const { install } = room;
+  const command = reference.cleanRoom!.install.command;
   const options = { cwd: room.projectDir, env: { ...room.env, ...traceEnv() }, extendEnv: false };
-  io.stderr.write(`clean room: ${room.projectDir}\n`);
-  await runLogged(install[0]!, install.slice(1), options, io, quiet, `clean-room install (${install.join(" ")})`);
-  const just = path.join(room.projectDir, "node_modules", ".bin", "just");
-  const justCommand = existsSync(just) ? just : "just";
-  reference.command = `${install.join(" ")} && umask ${room.umask} && just build-all`;
-  if (process.platform === "win32") {
-    await runLogged(justCommand, ["build-all"], options, io, quiet, "clean-room build (just build-all)");
-  } else {
+  await runLogged(install.argv[0]!, install.argv.slice(1), { ...options, cwd: install.dir }, io, quiet, `clean-room install (${command})`);
+  const just = binFolders(room.projectDir, install.dir).map((dir) => path.join(dir, "just")).find((f) => existsSync(f)) ?? "just";
+  // The same recipes as the native side: `just build <id>` per --target when there is a build recipe.
+  const recipes = await justRecipes(room.projectDir, room.env);
+  const builds = selected && selected.length > 0 && recipes.has("build") ? selected.map((id) => ["build", id]) : [["build-all"]];
+  // As typed in the project folder: the install runs in the workspace root when the lockfile is there.
+  const where = install.dir === room.projectDir ? `${command} && ` : `(cd ${path.relative(room.projectDir, install.dir).split(path.sep).join("/")} && ${command}) && `;
+  reference.command = `${where}umask ${room.umask} && ${builds.map((b) => `just ${b.join(" ")}`).join(" && ")}`;
+  for (const args of builds) {
+    const what = `clean-room build (just ${args.join(" ")})`;
+    if (process.platform === "win32") await runLogged(just, args, options, io, quiet, what);
     // umask is a shell setting: apply it in a shell that then becomes just.
-    await runLogged("sh", ["-c", `umask ${room.umask} && exec "$0" "$@"`, justCommand, "build-all"], options, io, quiet, "clean-room build (just build-all)");
+    else await runLogged("sh", ["-c", `umask ${room.umask} && exec "$0" "$@"`, just, ...args], options, io, quiet, what);
   }
   return sideFromFolder(room.distDir, label);
 }

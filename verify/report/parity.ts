@@ -8,7 +8,8 @@ const short = (sha?: string) => (sha ? sha.slice(0, 16) : "-");
 function referenceLine(report: ParityReport): string {
   const r = report.reference;
   const why = r.chosenBecause ? ` (${r.chosenBecause})` : "";
-  return `reference: ${r.kind} ${r.location}${why}${r.command ? `\n  ran: ${r.command}` : ""}`;
+  const room = r.cleanRoom ? `\n  checkout: ${r.cleanRoom.checkout.description}\n  install: ${r.cleanRoom.install.how}` : "";
+  return `reference: ${r.kind} ${r.location}${why}${room}${r.command ? `\n  ran: ${r.command}` : ""}`;
 }
 
 export function parityText(report: ParityReport): string {
@@ -26,6 +27,7 @@ export function parityText(report: ParityReport): string {
     out += formatTable(["variation", "what", "native", "clean room"], room.variations.map((v) => [v.reprotest, v.what, v.native, v.cleanRoom]));
     out += `not applied: ${room.notApplied.map((n) => `${n.reprotest} (${n.why})`).join("; ")}\n`;
     out += `shared verified caches: ${room.sharedCaches.join(", ")}\n`;
+    if (room.checkout.leftOut.length > 0) out += `left out of the clean room (ignored by git; a build that reads one differs): ${room.checkout.leftOut.join(", ")}\n`;
   }
   out += validationText(report);
   const bad = report.rows.filter((r) => r.verdict !== "identical").length;
@@ -51,6 +53,7 @@ export function parityMarkdown(report: ParityReport): string {
   const r = report.reference;
   let md = `## bun-parity: parity ${report.passed ? "✅" : "❌"}\n\n`;
   md += `Native: \`${report.native.command}\`. Reference: **${r.kind}** ${r.kind === "listing" || r.kind === "folder" ? `\`${r.location}\`` : ""}${r.chosenBecause ? ` (${cell(r.chosenBecause)})` : ""}.\n\n`;
+  if (r.cleanRoom) md += `Clean room: git checkout of ${cell(r.cleanRoom.checkout.description)}; install: ${cell(r.cleanRoom.install.how)}.\n\n`;
   md += `| target | file | native sha256 | reference sha256 | verdict |\n|---|---|---|---|---|\n`;
   for (const row of report.rows) {
     md += `| ${row.target || "-"} | \`${row.file}\` | \`${short(row.native?.sha256)}\` | \`${short(row.reference?.sha256)}\` | ${icon(row)} ${row.verdict} |\n`;
