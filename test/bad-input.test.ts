@@ -113,7 +113,7 @@ function rows(): Row[] {
       // The fix is printed over real lines, not with a literal backslash-n.
       check: (e) => {
         expect(e).not.toContain("\\n");
-        expect(e).toMatch(/^ {2}build-all:\n {6}bun verify build$/m);
+        expect(e).toMatch(/^ {2}build-all \*ARGS:\n {6}npx --no bun verify build \{\{ARGS\}\}$/m);
       },
     },
     // explain: two files

@@ -186,23 +186,42 @@ async function daggerProblem(io: Io): Promise<string | undefined> {
   return undefined;
 }
 
-/** The user's own build: `just build <id>` per selected target, or `just build-all`. */
+/** The user's own build: `just build-all` (for --target: with those targets, or `just build <id>` each). */
 async function nativeBuild(project: Project, selected: string[] | undefined, io: Io, quiet: boolean): Promise<string> {
   const { projectDir } = project.config;
-  const recipes = await justRecipes(projectDir, io.env);
-  const commands: string[][] =
-    selected && selected.length > 0 && recipes.has("build")
-      ? selected.map((id) => ["build", id])
-      : [["build-all"]];
-  if (!recipes.has("build-all") && commands[0]![0] === "build-all") {
-    throw new UsageError(
-      `${projectDir} has no justfile with a build-all recipe`,
-      `Add the recipe to ${path.join(projectDir, "justfile")} (bun-parity init writes it):\n  build-all:\n      bun verify build`,
-    );
-  }
+  const commands = buildCommands(await justRecipes(projectDir, io.env), selected, projectDir);
   // TRACEPARENT nests the spans of the `bun verify build` that just runs under this one.
   for (const args of commands) await runLogged(justPath(projectDir), args, { cwd: projectDir, env: { ...io.env, ...traceEnv() } }, io, quiet, `native build (just ${args.join(" ")})`);
   return commands.map((c) => `just ${c.join(" ")}`).join(" && ");
+}
+
+/**
+ * The just invocations that build the selected targets, the same on both sides. `build-all *ARGS`
+ * (what init writes) takes `--target id`; else a `build TARGET` recipe that runs bun verify build
+ * (a project's own `build` recipe may do anything else); else all of `build-all`.
+ */
+function buildCommands(recipes: Map<string, JustRecipe>, selected: string[] | undefined, projectDir: string): string[][] {
+  const buildAll = recipes.get("build-all");
+  if (!buildAll) {
+    throw new UsageError(
+      `${projectDir} has no justfile with a build-all recipe`,
+      `Add the recipe to ${path.join(projectDir, "justfile")} (bun-parity init writes it):\n  build-all *ARGS:\n      npx --no bun verify build {{ARGS}}`,
+    );
+  }
+  if (!selected || selected.length === 0) return [["build-all"]];
+  if (buildAll.variadic) return [["build-all", ...selected.flatMap((id) => ["--target", id])]];
+  const build = recipes.get("build");
+  if (build && build.parameters === 1 && /\b(verify|bun-parity)\b.*\bbuild\b/.test(build.body)) return selected.map((id) => ["build", id]);
+  return [["build-all"]];
+}
+
+interface JustRecipe {
+  /** Number of parameters. */
+  parameters: number;
+  /** The last parameter takes any number of arguments (`*ARGS`, `+ARGS`). */
+  variadic: boolean;
+  /** The body's text, interpolations dropped. */
+  body: string;
 }
 
 function justPath(projectDir: string): string {
@@ -210,11 +229,11 @@ function justPath(projectDir: string): string {
   return existsSync(local) ? local : "just";
 }
 
-/** The justfile's recipes; a `just` that cannot start, or a justfile it cannot read, is named as such. */
-async function justRecipes(projectDir: string, env: NodeJS.ProcessEnv): Promise<Set<string>> {
+/** The justfile's recipes (`just --dump --dump-format json`); a `just` that cannot start, or a justfile it cannot read, is named as such. */
+async function justRecipes(projectDir: string, env: NodeJS.ProcessEnv): Promise<Map<string, JustRecipe>> {
   const { execa } = await import("execa");
   const just = justPath(projectDir);
-  const run = await execa(just, ["--summary"], { cwd: projectDir, env, reject: false });
+  const run = await execa(just, ["--dump", "--dump-format", "json"], { cwd: projectDir, env, reject: false });
   const code = (run as { code?: string }).code;
   if (run.failed && run.exitCode === undefined) {
     throw new UsageError(
@@ -224,10 +243,18 @@ async function justRecipes(projectDir: string, env: NodeJS.ProcessEnv): Promise<
   }
   if (run.exitCode !== 0) {
     const why = String(run.stderr).trim().split("\n")[0] ?? "";
-    if (/no justfile found/i.test(why)) return new Set();
-    throw new UsageError(`\`just --summary\` failed in ${projectDir}: ${why}`, "Fix the justfile: run `just --summary` there to see the error.");
+    if (/no justfile found/i.test(why)) return new Map();
+    throw new UsageError(`\`just --dump\` failed in ${projectDir}: ${why}`, "Fix the justfile: run `just --summary` there to see the error.");
   }
-  return new Set(String(run.stdout).trim().split(/\s+/));
+  type Dumped = { recipes?: Record<string, { parameters?: { kind?: string }[]; body?: unknown[][] }> };
+  const dumped = JSON.parse(String(run.stdout)) as Dumped;
+  const recipes = new Map<string, JustRecipe>();
+  for (const [name, recipe] of Object.entries(dumped.recipes ?? {})) {
+    const parameters = recipe.parameters ?? [];
+    const body = (recipe.body ?? []).map((line) => line.filter((fragment) => typeof fragment === "string").join("")).join("\n");
+    recipes.set(name, { parameters: parameters.length, variadic: ["star", "plus"].includes(parameters[parameters.length - 1]?.kind ?? ""), body });
+  }
+  return recipes;
 }
 
 async function runLogged(
@@ -312,9 +339,8 @@ async function cleanRoomSide(room: CleanRoom, reference: ReferenceInfo, io: Io, 
   const options = { cwd: room.projectDir, env: { ...room.env, ...traceEnv() }, extendEnv: false };
   await runLogged(install.argv[0]!, install.argv.slice(1), { ...options, cwd: install.dir }, io, quiet, `clean-room install (${command})`);
   const just = binFolders(room.projectDir, install.dir).map((dir) => path.join(dir, "just")).find((f) => existsSync(f)) ?? "just";
-  // The same recipes as the native side: `just build <id>` per --target when there is a build recipe.
-  const recipes = await justRecipes(room.projectDir, room.env);
-  const builds = selected && selected.length > 0 && recipes.has("build") ? selected.map((id) => ["build", id]) : [["build-all"]];
+  // The same just invocations as the native side.
+  const builds = buildCommands(await justRecipes(room.projectDir, room.env), selected, room.projectDir);
   // As typed in the project folder: the install runs in the workspace root when the lockfile is there.
   const where = install.dir === room.projectDir ? `${command} && ` : `(cd ${path.relative(room.projectDir, install.dir).split(path.sep).join("/")} && ${command}) && `;
   reference.command = `${where}umask ${room.umask} && ${builds.map((b) => `just ${b.join(" ")}`).join(" && ")}`;
