@@ -165,6 +165,8 @@ function detectName(pkg: PackageJson): string {
   return name || "app";
 }
 
+const SMOKE_PLACEHOLDER = "<smoke cases>";
+
 export interface TargetsJsonInput {
   name: string;
   entry: string;
@@ -193,11 +195,15 @@ export function renderTargetsJson(input: TargetsJsonInput): string {
     outDir: input.outDir ?? "dist",
     build: renderBuild(input.imported),
     targets: entries,
-    smoke: input.smoke ?? [],
+    smoke: SMOKE_PLACEHOLDER,
   };
-  // One target per line: diffs of targets.json stay readable.
+  // One target and one smoke case per line: diffs of targets.json stay readable.
   const json = JSON.stringify(config, null, 2);
-  return json.replace(/\{\n\s+"id": ([^}]*?)\n\s+\}/g, (_m, inner: string) => `{ "id": ${inner.replace(/,\n\s+/g, ", ")} }`) + "\n";
+  const smoke = input.smoke ?? [];
+  const smokeJson = smoke.length === 0 ? "[]" : `[\n${smoke.map((c) => `    ${JSON.stringify(c, null, 1).replace(/\n\s*/g, " ")}`).join(",\n")}\n  ]`;
+  return json
+    .replace(/\{\n\s+"id": ([^}]*?)\n\s+\}/g, (_m, inner: string) => `{ "id": ${inner.replace(/,\n\s+/g, ", ")} }`)
+    .replace(JSON.stringify(SMOKE_PLACEHOLDER), smokeJson) + "\n";
 }
 
 /**
