@@ -1,4 +1,4 @@
-// The pure parts of issue 8: merging result files (across CI runners), budgets, security findings,
+// The pure parts of observability: merging result files (across CI runners), budgets, security findings,
 // comparisons, the HTML page's escaping, stderr lines as log events, and the OTel endpoint rules.
 import { writeFileSync } from "node:fs";
 import path from "node:path";

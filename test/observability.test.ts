@@ -1,4 +1,4 @@
-// Observability (issue 8): real `bun verify` processes export spans to a real OTLP/HTTP receiver on
+// Observability: real `bun verify` processes export spans to a real OTLP/HTTP receiver on
 // 127.0.0.1, print JSON log lines, annotate on GitHub Actions only, and write --json=FILE results.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";

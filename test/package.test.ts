@@ -1,4 +1,4 @@
-// `bun verify package` (issue 9, point 4): reproducible release archives, listed in SHA256SUMS,
+// `bun verify package`: reproducible release archives, listed in SHA256SUMS,
 // read (safely) by parity and explain. Real builds of the hello fixture, real GNU tar and unzip.
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";

@@ -1,4 +1,4 @@
-// Release archives (issue 9, point 4): byte-for-byte reproducible .tar.gz and .zip writers, and
+// Release archives: byte-for-byte reproducible .tar.gz and .zip writers, and
 // readers that validate every entry (no absolute paths, no "..", no links out of the archive,
 // no duplicates) before anything inside is used.
 //

@@ -1,6 +1,6 @@
 // Bun's `--target` strings for `bun build --compile`, the npm packages that carry each
 // target's runtime, and which Bun version first supports what. Pure.
-// Token rules follow Bun's src/options_types/compile_target.rs (bun-compile-notes.md §1).
+// Token rules follow Bun's src/options_types/compile_target.rs (docs/internals.md).
 
 export type Os = "linux" | "darwin" | "windows";
 export type Arch = "x64" | "arm64";
@@ -74,7 +74,7 @@ export interface RuntimePackage {
 
 /**
  * The npm package Bun itself downloads for a foreign target (`@oven/bun-{os}-{arch}{-musl}{-baseline}`,
- * arch spelled aarch64), see bun-compile-notes.md §2.
+ * arch spelled aarch64), see docs/build.md, Toolchain.
  */
 export function runtimePackageFor(t: TargetTriple, bunVersion: string): RuntimePackage {
   const arch = t.arch === "arm64" ? "aarch64" : "x64";

@@ -1,4 +1,4 @@
-// Load and validate targets.json (issue 2, point 2). Every rejection names the file, the
+// Load and validate targets.json. Every rejection names the file, the
 // JSON path, what was expected and what to do; syntax errors carry line and column.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";

@@ -914,7 +914,7 @@ function classify(input: ClassifyInput): Cause[] {
     });
   }
 
-  // Windows: --windows-hide-console flips the PE subsystem (bun-compile-notes.md §4).
+  // Windows: --windows-hide-console flips the PE subsystem (docs/internals.md, "Bun versions: what each one can compile").
   const subsystemA = input.layoutA.pe?.subsystemName;
   const subsystemB = input.layoutB.pe?.subsystemName;
   if (subsystemA && subsystemB && subsystemA !== subsystemB) {

@@ -1,4 +1,4 @@
-// Structured output (issue 8, points 2 and 3): log events, one JSON object per line with
+// Structured output: log events, one JSON object per line with
 // `--log-format json` (or BUN_PARITY_LOG=json), GitHub annotations for errors and warnings, and
 // the result sections a command records for `--json=FILE` and `bun verify report`.
 import type { Io } from "./commands/context.ts";

@@ -1,7 +1,7 @@
-// Parity (issue 3, point 1): compare the native artifacts with a reference, target by target.
+// Parity: compare the native artifacts with a reference, target by target.
 // The comparison is pure; reading the two sides (folders, SHA256SUMS, manifests, URLs) is here
 // too because every reference kind ends up as the same thing: file name -> sha256.
-// Release archives (issue 9, point 4) in a folder are opened (every entry validated first) and
+// Release archives in a folder are opened (every entry validated first) and
 // the executable inside is compared with the target's native executable.
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";

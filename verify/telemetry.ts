@@ -1,4 +1,4 @@
-// Traces (issue 8, point 1): spans per command, per target and per step, exported over OTLP/HTTP
+// Traces: spans per command, per target and per step, exported over OTLP/HTTP
 // when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set. Without an
 // endpoint this module is all there is: withSpan() just runs its function, and the OpenTelemetry
 // packages (./telemetry-otel.ts) are never loaded.

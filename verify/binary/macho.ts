@@ -10,8 +10,8 @@
 // - indygreg/apple-platform-rs apple-codesign (rcodesign): code_directory.rs (field offsets
 //   per CD version), macho_signing.rs (what an ad-hoc signature contains, __LINKEDIT sizes).
 // - oven-sh/bun src/macho.zig `MachoSigner`: the signer Bun runs for darwin-arm64 output.
-// See also docs notes §3.3 (bun-compile-notes.md): Bun re-signs darwin-arm64 output only,
-// darwin-x64 output keeps the stale Oven signature.
+// Which Bun leaves which signature (darwin-arm64 re-signed, darwin-x64 keeping the runtime's
+// stale one): docs/internals.md, "Bun's embedded module graph, by version".
 
 import * as crypto from "node:crypto";
 import { createHash } from "node:crypto";

@@ -1,4 +1,4 @@
-// `bun verify package` (issue 9, point 4): wrap each built executable (plus archives.files from
+// `bun verify package`: wrap each built executable (plus archives.files from
 // targets.json) into <name>-<version>-<target>.tar.gz, and .zip for Windows targets when
 // archives.windowsZip is set. The archives are bit-for-bit reproducible (see archive.ts) and
 // listed in SHA256SUMS next to the executables.

@@ -1,4 +1,4 @@
-// GitHub Actions integration from bun verify itself (issue 6, point 4), so the workflow stays
+// GitHub Actions integration from bun verify itself, so the workflow stays
 // thin: Markdown step summaries and `::error::` annotations.
 import { appendFile } from "node:fs/promises";
 import path from "node:path";

@@ -1,4 +1,4 @@
-// The report as one self-contained HTML page (issue 8, point 3): no scripts, no fonts, no images
+// The report as one self-contained HTML page: no scripts, no fonts, no images
 // from anywhere (a Content-Security-Policy forbids every fetch); inline CSS and SVG charts.
 // Pure: MergedReport in, HTML text out.
 import { formatBytes, formatDuration } from "./table.ts";

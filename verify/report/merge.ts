@@ -1,4 +1,4 @@
-// `bun verify report` (issue 8, points 3 and 4): merge the result files that commands write with
+// `bun verify report`: merge the result files that commands write with
 // --json=FILE into one grid of targets x checks, each cell a verdict with the reason behind it,
 // plus sizes against budgets, build times, explanations, and changes against an earlier run.
 // Pure, except readResultFiles / writeResultFile at the end.

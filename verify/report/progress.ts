@@ -1,4 +1,4 @@
-// Build progress (issue 2, point 6): on a terminal, one live line per target, redrawn in
+// Build progress: on a terminal, one live line per target, redrawn in
 // place; in CI or when piped, one plain line per event.
 import type { BuildEvent } from "../build.ts";
 import { formatBytes, formatDuration } from "./table.ts";
