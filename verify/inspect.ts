@@ -1,5 +1,6 @@
-// Facts about one executable, and whether they match the target it claims to be: format, OS, CPU, libc and glibc floor, PE subsystem and Authenticode, the macOS
-// code signature (page hashes recomputed), the embedded Bun version and entry point. Pure.
+// Facts about one executable, and whether they match the target it claims to be: format, OS,
+// CPU, libc and glibc floor, PE subsystem and Authenticode, the macOS code signature (page
+// hashes recomputed), the embedded Bun version and entry point. Pure.
 import path from "node:path";
 import { verifyCodeSignature, type SignatureCheck } from "./binary/macho.ts";
 import { readBunModuleGraph, readBunVersion, type BunModuleGraph } from "./binary/bunfs.ts";
