@@ -103,8 +103,8 @@ describe("the reuse key of bun verify build", () => {
   });
 
   it("a new file that now shadows the module an import resolved to", async () => {
-    // `import "./lib"` resolved to src/lib/index.ts; src/lib.ts comes first in Bun's lookup.
-    write(dir, "src/lib.ts", 'export const lib = "lib.ts";\n');
+    // `import "./util"` resolved to src/util/index.ts; src/util.ts comes first in Bun's lookup.
+    write(dir, "src/util.ts", 'export const lib = "util.ts";\n');
     await rebuiltDifferent();
   });
 
