@@ -147,6 +147,12 @@ export interface SignAdhocOptions {
    * CS_ADHOC|CS_LINKER_SIGNED, no special slots (kept to cross-check against Bun's output).
    */
   style?: "codesign" | "bun";
+  /**
+   * Write the signed file into `buf` itself when it fits (an ad-hoc signature is usually smaller
+   * than the one it replaces), so signing a 100 MB executable does not hold two copies; `buf` is
+   * then unusable. The bytes are the same either way.
+   */
+  inPlace?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -847,8 +853,16 @@ export function signAdhoc(buf: Uint8Array, opts: SignAdhocOptions = {}): Buffer 
   const indexSize = 12 + 8 * (1 + extraBlobs.length);
   const superBlobLength = indexSize + cdLength + extraBlobs.reduce((sum, [, blob]) => sum + blob.length, 0);
 
-  const out = Buffer.alloc(dataoff + superBlobLength);
-  asBuffer(buf).copy(out, 0, 0, Math.min(sigStart, buf.length));
+  // Nothing below reads `buf` again, so in place the bytes before the signature are already right.
+  const length = dataoff + superBlobLength;
+  let out: Buffer;
+  if (opts.inPlace && buf.length >= length) {
+    out = asBuffer(buf).subarray(0, length);
+    out.fill(0, sigStart);
+  } else {
+    out = Buffer.alloc(length);
+    asBuffer(buf).copy(out, 0, 0, Math.min(sigStart, buf.length));
+  }
 
   // 1. Load commands first: page 0 is hashed and holds them.
   if (cs) {
