@@ -267,6 +267,9 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
     // that hold a whole executable in memory (macOS signatures, old-Bun repairs) run one at a time.
     const compileSlot = pLimit(Math.max(1, options.concurrency ?? defaultConcurrency(env)));
     const memory = { slot: pLimit(1), buffer: new ReusableFileBuffer() };
+    // Long synchronous steps in this thread (signature checks, the reuse key) wait until every
+    // compile that has a slot is running, so a free slot never waits for them.
+    const starting = new StartingCompiles();
     await Promise.all(
       toBuild.map((t) =>
         spans.get(t.target.id)!.run(async () => {
@@ -284,33 +287,41 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
                 { "bun_parity.runtime.package": t.runtime.name, "bun_parity.runtime.version": t.runtime.version, "bun_parity.runtime.sha256": lockEntry.sha256, "bun_parity.cache_hit": !fetching },
                 () => ensureRuntime(t.runtime, lockEntry, options.cacheDir, plan.projectDir),
               );
-              await rm(t.stagingDir, { recursive: true, force: true });
-              await mkdir(t.stagingDir, { recursive: true });
-              await seedRuntimeCache(t); // Bun < 1.3.6 only (no --compile-executable-path)
-              emit({ type: "compiling", target: id });
-              const { execa } = await import("execa");
-              const run = await withSpan("compile", { "bun_parity.target": id, "bun_parity.bun_target": t.target.bunTarget, "bun_parity.bun_version": plan.bunVersion }, async (compile) => {
-                const result = await execa(options.compiler.path, t.argv, {
-                  cwd: t.cwd,
-                  env: compilerEnvironment(t, env),
-                  extendEnv: false,
-                  all: true,
-                  reject: false,
+              const started = starting.begin(); // from here to Bun running takes milliseconds
+              try {
+                await rm(t.stagingDir, { recursive: true, force: true });
+                await mkdir(t.stagingDir, { recursive: true });
+                await seedRuntimeCache(t); // Bun < 1.3.6 only (no --compile-executable-path)
+                emit({ type: "compiling", target: id });
+                const { execa } = await import("execa");
+                const run = await withSpan("compile", { "bun_parity.target": id, "bun_parity.bun_target": t.target.bunTarget, "bun_parity.bun_version": plan.bunVersion }, async (compile) => {
+                  const subprocess = execa(options.compiler.path, t.argv, {
+                    cwd: t.cwd,
+                    env: compilerEnvironment(t, env),
+                    extendEnv: false,
+                    all: true,
+                    reject: false,
+                  });
+                  started(); // Bun runs (execa spawns before it returns)
+                  const result = await subprocess;
+                  compile.setAttributes({ "bun_parity.exit_code": result.exitCode ?? -1 });
+                  if (result.exitCode !== 0) compile.fail(`bun build exited with ${result.exitCode ?? result.signal}`);
+                  return result;
                 });
-                compile.setAttributes({ "bun_parity.exit_code": result.exitCode ?? -1 });
-                if (result.exitCode !== 0) compile.fail(`bun build exited with ${result.exitCode ?? result.signal}`);
-                return result;
-              });
-              if (run.exitCode !== 0 || !existsSync(t.stagedFile)) {
-                throw new CompileError(
-                  `bun build exited with ${run.exitCode ?? run.signal}${existsSync(t.stagedFile) ? "" : " and wrote no executable"}:\n${(run.all ?? "").trim()}`,
-                );
+                if (run.exitCode !== 0 || !existsSync(t.stagedFile)) {
+                  throw new CompileError(
+                    `bun build exited with ${run.exitCode ?? run.signal}${existsSync(t.stagedFile) ? "" : " and wrote no executable"}:\n${(run.all ?? "").trim()}`,
+                  );
+                }
+              } finally {
+                started(); // also when it failed before Bun ran
               }
             });
             const modulesListed = t.metafile ? readFile(t.metafile, "utf8").then(metafileInputs) : modulesWithoutMetafile(t);
             modulesListed.catch(() => {}); // awaited below; a failure there is this target's error
-            const { digest, adhocSigned } = await finishOutput(t, plan.bunVersion, pool, memory, emit);
+            const { digest, adhocSigned } = await finishOutput(t, plan.bunVersion, pool, memory, starting, emit);
             const modules = await modulesListed;
+            await starting.settled();
             if (t.target.maxBytes !== undefined && digest.bytes > t.target.maxBytes) {
               throw new CompileError(
                 `${t.outputFile} is ${digest.bytes} bytes, over its budget of ${t.target.maxBytes} bytes (targets.json maxBytes) by ${digest.bytes - t.target.maxBytes}`,
@@ -434,13 +445,45 @@ function logBuildEvent(event: BuildEvent): void {
 class CompileError extends Error {}
 
 /**
+ * Compiles that hold a slot but whose Bun is not running yet. `settled()` resolves once there
+ * are none, after letting a slot just freed be taken (p-limit starts the next task on a later
+ * tick): what the build does between compiles then never delays the next one.
+ */
+class StartingCompiles {
+  private readonly open = new Set<symbol>();
+  private waiters: (() => void)[] = [];
+
+  /** Marks a compile as starting; call the function it returns once Bun runs (calling it again does nothing). */
+  begin(): () => void {
+    const token = Symbol("compile");
+    this.open.add(token);
+    return () => this.finish(token);
+  }
+
+  async settled(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.open.size > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  private finish(token: symbol): void {
+    if (!this.open.delete(token) || this.open.size > 0) return;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}
+
+/**
  * What happens to Bun's output before it is listed: old-Bun checks and repairs (bun-output.ts),
  * the macOS signature repair (sign.ts), and the sha256. When the bytes must be looked at, the
  * file is read once and that buffer is checked, re-signed, written back only if it changed, and
  * hashed; otherwise a hashing thread reads it once.
  */
 async function finishOutput(
-  t: TargetPlan, bunVersion: string, pool: HashPool, memory: { slot: LimitFunction; buffer: ReusableFileBuffer }, emit: (event: BuildEvent) => void,
+  t: TargetPlan,
+  bunVersion: string,
+  pool: HashPool,
+  memory: { slot: LimitFunction; buffer: ReusableFileBuffer },
+  starting: StartingCompiles,
+  emit: (event: BuildEvent) => void,
 ): Promise<{ digest: FileDigest; adhocSigned: boolean }> {
   const id = t.target.id;
   const hash = (digesting: () => Promise<FileDigest>) =>
@@ -454,6 +497,7 @@ async function finishOutput(
     return { digest: await hash(() => pool.hash(t.stagedFile)), adhocSigned: false };
   }
   return memory.slot(async () => {
+    await starting.settled();
     let bytes = memory.buffer.read(t.stagedFile);
     let changed = false;
     if (outputNeedsCheck(t, bunVersion)) {

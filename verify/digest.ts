@@ -348,7 +348,27 @@ export async function writeDistIndex(outDir: string, manifest: Manifest): Promis
   else delete sorted.archives;
   // SHA256SUMS first: if we are killed between the two writes, every listed file still matches.
   await writeFileAtomic(path.join(outDir, SUMS_FILE), formatSha256Sums([...targets, ...archives]));
-  await writeFileAtomic(path.join(outDir, MANIFEST_FILE), stableJson(sorted));
+  await writeFileAtomic(path.join(outDir, MANIFEST_FILE), manifestJson(sorted));
+}
+
+/**
+ * stableJson(manifest), with each target's text remembered: a build writes the index after
+ * every target, and with its fingerprint (every input file) a target is tens of KiB of JSON.
+ * A ManifestTarget is not changed once it has been written.
+ */
+export function manifestJson(manifest: Manifest): string {
+  const marker = (i: number) => `\u0000target ${i}\u0000`;
+  const text = stableJson({ ...manifest, targets: manifest.targets.map((_, i) => marker(i)) });
+  // Each target sits at depth 2 (4 spaces) inside { "targets": [ ... ] }.
+  return text.replace(/"\\u0000target (\d+)\\u0000"/g, (_, i: string) => targetJson(manifest.targets[Number(i)]!).trimEnd().replace(/\n/g, "\n    "));
+}
+
+const targetJsonCache = new WeakMap<ManifestTarget, string>();
+
+function targetJson(target: ManifestTarget): string {
+  let text = targetJsonCache.get(target);
+  if (text === undefined) targetJsonCache.set(target, (text = stableJson(target)));
+  return text;
 }
 
 /** Archives listed in outDir/manifest.json whose files are still there. */

@@ -36,7 +36,8 @@ export async function signFileAdhoc(file: string, options: { onlyIfInvalid?: boo
  * buffer when nothing was signed. `file` only names the file in messages.
  */
 export function signBytesAdhoc(input: Buffer, file: string, options: { onlyIfInvalid?: boolean; identifier?: string } = {}): SignOutcome & { bytes: Buffer } {
-  const before = verifyCodeSignature(input, file);
+  // Asked only whether to sign: the first bad page answers it (Bun's stale darwin-x64 signature fails on page 0).
+  const before = verifyCodeSignature(input, file, { stopAtFirstBadPage: options.onlyIfInvalid ?? false });
   if (options.onlyIfInvalid && before.state === "valid") return { file, before, after: before, signed: false, bytes: input };
   // In place: the caller gets the signed bytes back and never uses `input` again.
   const signed = signBunExecutableAdhoc(input, { ...(options.identifier ? { identifier: options.identifier } : {}), inPlace: true });

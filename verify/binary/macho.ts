@@ -551,7 +551,7 @@ function digest(type: number, bytes: Uint8Array): Buffer {
  * the requirements/entitlements blobs match their special slots. The CMS blob of a
  * Developer ID signature is reported but not cryptographically verified.
  */
-export function verifyCodeSignature(buf: Uint8Array, file = "<buffer>"): SignatureCheck {
+export function verifyCodeSignature(buf: Uint8Array, file = "<buffer>", options: { stopAtFirstBadPage?: boolean } = {}): SignatureCheck {
   const info = parseMachO(buf, file);
   const cs = info.codeSignature;
   if (!cs) {
@@ -607,7 +607,7 @@ export function verifyCodeSignature(buf: Uint8Array, file = "<buffer>"): Signatu
 
   for (const cd of ranked) {
     const label = ranked.length === 1 ? "" : cd.slot === 0 ? "primary CodeDirectory: " : `alternate CodeDirectory ${hex(cd.slot)}: `;
-    const badPages = checkCodeDirectory(buf, info, signature, cd, cs.dataoff, (problem) => problems.push(label + problem));
+    const badPages = checkCodeDirectory(buf, info, signature, cd, cs.dataoff, (problem) => problems.push(label + problem), options.stopAtFirstBadPage ?? false);
     if (cd === best) result.badPages = badPages;
   }
   if (problems.length) result.state = "invalid";
@@ -618,6 +618,7 @@ export function verifyCodeSignature(buf: Uint8Array, file = "<buffer>"): Signatu
 function checkCodeDirectory(
   buf: Uint8Array, info: MachOInfo, signature: EmbeddedSignature, cd: CodeDirectoryInfo, dataoff: number,
   report: (problem: string) => void,
+  stopAtFirstBadPage: boolean,
 ): number[] {
   const spec = HASH_TYPES[cd.hashType];
   if (!spec) {
@@ -669,7 +670,11 @@ function checkCodeDirectory(
     const end = Math.min(start + pageSize, limit);
     const actual = pageHash(spec.algorithm, bytes.subarray(start, Math.max(start, end)));
     const stored = bytes.subarray(cd.offset + cd.hashOffset + page * cd.hashSize, cd.offset + cd.hashOffset + (page + 1) * cd.hashSize);
-    if (actual.compare(stored, 0, cd.hashSize, 0, cd.hashSize) !== 0) bad.push(page);
+    if (actual.compare(stored, 0, cd.hashSize, 0, cd.hashSize) !== 0) {
+      bad.push(page);
+      // Enough to know the signature is invalid (the build re-signs it anyway); the count of bad pages is then a lower bound.
+      if (stopAtFirstBadPage) break;
+    }
   }
   if (bad.length) report(describeBadPages(bytes, info, cd, bad, pages, pageSize, limit, spec.algorithm));
   return bad;
