@@ -1,11 +1,13 @@
 // build-all against the naive loop, for this repository and for a generated project of 240
 // modules: `bun verify build --force --jobs N` (N = 1..4) against six `bun build --compile`
-// one after another with the same flags and runtimes, run alternately in this process so both
-// see the same machine load; the no-op build (nothing changed); bun-parity's own peak memory
-// against the largest executable; sha256 throughput against `openssl speed`. Prints medians and
-// the load average; not a timed test (docs/performance.md has results and their reading).
+// one after another with the same flags and runtimes, and against the same six compiles run N
+// at a time with nothing else (what the machine can do at all: the hardware's pace), run
+// alternately so all three see the same machine load; the no-op build (nothing changed);
+// bun-parity's own peak memory against the largest executable, and its own CPU time; sha256
+// throughput against `openssl speed`. Prints medians and the load average; not a timed test
+// (docs/performance.md has results and how to read them).
 // Run: bun bench/build-all.ts [--runs 5] [--projects repo,generated] [--jobs 1,2,3,4] [--no-hash]
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -32,14 +34,15 @@ const ms = (x: number) => `${x.toFixed(0)} ms`;
 const mib = (x: number) => `${(x / 2 ** 20).toFixed(0)} MiB`;
 const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
-/** Runs `bun verify <args>` (through cli-with-memory.ts) in `cwd`; returns its wall time and own peak RSS. */
-function verify(cwd: string, args: string[]): { ms: number; peak: number } {
+/** Runs `bun verify <args>` (through cli-with-memory.ts) in `cwd`; returns its wall time, own peak RSS and own CPU time. */
+function verify(cwd: string, args: string[]): { ms: number; peak: number; cpuMs: number } {
   const start = performance.now();
   const run = spawnSync(BUN, [RUNNER, ...args], { cwd, env, encoding: "utf8" });
   const elapsed = performance.now() - start;
   if (run.status !== 0) throw new Error(`bun verify ${args.join(" ")} exited ${run.status}:\n${run.stderr}`);
   const peak = Number(/peak-rss-bytes (\d+)/.exec(run.stderr)?.[1]);
-  return { ms: elapsed, peak };
+  const cpu = /cpu-user-ms (\d+) cpu-system-ms (\d+)/.exec(run.stderr);
+  return { ms: elapsed, peak, cpuMs: Number(cpu?.[1]) + Number(cpu?.[2]) };
 }
 
 /** The project (this repository, or a generated one written into the work folder). */
@@ -62,18 +65,40 @@ try {
     const plan = buildPlan(config, { bunVersion: BUN_VERSION, runtimePathFor: (r) => runtimeCachePath(cacheDir, r), outDir });
     const naiveOut = path.join(work, `${name}-naive`);
 
-    // The naive loop: what a hand-written script does with the same flags and cached runtimes, one
-    // `bun build --compile` after another, no metafile, no hashing.
+    // What a hand-written script runs: the same flags and cached runtimes, no metafile, no hashing.
+    const compiles = plan.targets.map((t) => ({
+      id: t.target.id,
+      cwd: t.cwd,
+      env: compilerEnvironment(t, process.env),
+      argv: t.argv
+        .filter((a) => !a.startsWith("--metafile="))
+        .map((a) => (a.startsWith("--outfile=") ? `--outfile=${path.join(naiveOut, t.target.id, config.name)}` : a)),
+    }));
+    // The naive loop: one `bun build --compile` after another.
     const naive = () => {
       mkdirSync(naiveOut, { recursive: true });
       const start = performance.now();
-      for (const t of plan.targets) {
-        const argv = t.argv
-          .filter((a) => !a.startsWith("--metafile="))
-          .map((a) => (a.startsWith("--outfile=") ? `--outfile=${path.join(naiveOut, t.target.id, config.name)}` : a));
-        const run = spawnSync(BUN, argv, { cwd: t.cwd, env: compilerEnvironment(t, process.env), stdio: "ignore" });
-        if (run.status !== 0) throw new Error(`naive compile of ${t.target.id} failed`);
+      for (const c of compiles) {
+        const run = spawnSync(BUN, c.argv, { cwd: c.cwd, env: c.env, stdio: "ignore" });
+        if (run.status !== 0) throw new Error(`naive compile of ${c.id} failed`);
       }
+      const elapsed = performance.now() - start;
+      rmSync(naiveOut, { recursive: true, force: true });
+      return elapsed;
+    };
+    // The hardware's pace: the same six compiles, `jobs` at a time, and nothing else.
+    const bunAlone = async (jobs: number) => {
+      mkdirSync(naiveOut, { recursive: true });
+      const start = performance.now();
+      const queue = [...compiles];
+      const lane = async () => {
+        for (let c = queue.shift(); c; c = queue.shift()) {
+          const { id, cwd, env: compileEnv, argv } = c;
+          const status = await new Promise<number | null>((resolve) => spawn(BUN, argv, { cwd, env: compileEnv, stdio: "ignore" }).on("close", resolve));
+          if (status !== 0) throw new Error(`compile of ${id} failed`);
+        }
+      };
+      await Promise.all(Array.from({ length: jobs }, lane));
       const elapsed = performance.now() - start;
       rmSync(naiveOut, { recursive: true, force: true });
       return elapsed;
@@ -81,16 +106,24 @@ try {
 
     const loadBefore = load();
     const naiveMs: number[] = [];
-    const ratios = new Map<number, number[]>(jobsList.map((j) => [j, []]));
-    const times = new Map<number, number[]>(jobsList.map((j) => [j, []]));
+    const series = () => new Map<number, number[]>(jobsList.map((j) => [j, []]));
+    const ratios = series();
+    const times = series();
+    const aloneRatios = series();
+    const overPace = series();
+    const cpu = series();
     const peaks: number[] = [];
     for (let run = 0; run < runs; run++) {
       const baseline = naive();
       naiveMs.push(baseline);
       for (const jobs of jobsList) {
+        const pace = await bunAlone(jobs);
         const forced = verify(dir, ["build", "--force", "--jobs", String(jobs), "--out", outDir]);
         times.get(jobs)!.push(forced.ms);
         ratios.get(jobs)!.push(forced.ms / baseline);
+        aloneRatios.get(jobs)!.push(pace / baseline);
+        overPace.get(jobs)!.push(forced.ms / pace);
+        cpu.get(jobs)!.push(forced.cpuMs);
         peaks.push(forced.peak);
       }
     }
@@ -108,9 +141,13 @@ try {
 
     console.log(`\n${name} (${dir === REPO ? "this repository" : "generated"}, ${Object.keys(modules ?? {}).length} input files); load average ${loadBefore} before, ${loadAfter} after`);
     console.log(`  naive loop, six bun build --compile one after another: ${ms(median(naiveMs))}`);
+    console.log("  --jobs  bun verify build --force   ratio to naive   Bun alone, N at a time: ratio to naive   bun-parity / Bun alone   bun-parity's own CPU");
     for (const jobs of jobsList) {
-      const ratio = median(ratios.get(jobs)!);
-      console.log(`  bun verify build --force --jobs ${jobs}: ${ms(median(times.get(jobs)!)).padStart(8)}   ratio ${ratio.toFixed(2)}${jobs === 2 ? "  (goal <= 0.60 on 2 cores)" : ""}`);
+      const m = (series: Map<number, number[]>) => median(series.get(jobs)!).toFixed(2);
+      console.log(
+        `  ${String(jobs).padStart(6)}  ${ms(median(times.get(jobs)!)).padStart(22)}   ${m(ratios).padStart(14)}   ${m(aloneRatios).padStart(38)}   ${m(overPace).padStart(22)}   ${ms(median(cpu.get(jobs)!)).padStart(20)}` +
+          (jobs === 2 ? "   (goal: ratio to naive <= 0.60 on 2 cores)" : ""),
+      );
     }
     console.log(`  no-op (nothing changed): ${ms(median(noop))}  (goal <= 200 ms)`);
     const peak = Math.max(...peaks);
