@@ -3,6 +3,8 @@
 // files, median of --runs. Compiles use exactly the plan's argv and environment; Bun's own phase
 // timers (the "[N ms] bundle / minify / compile" lines it prints) split a compile into bundling
 // and writing the executable. Our steps are timed the way build.ts runs them.
+// Then "scale on paper": the measured steps scheduled the way build.ts runs them, for --jobs N on
+// a machine with a free core for every compile and hashing thread (docs/performance.md).
 // Prints a table; not a timed test. Run: bun bench/profile-build.ts [--runs 5] [--project repo,generated]
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -60,6 +62,41 @@ function processTimes(projectDir: string, outDir: string): { start: number; plan
 }
 
 const rows: [string, string, number][] = [];
+const models: [string, string][] = [];
+
+/**
+ * The build's schedule from the measured steps, with a core for every compile and hashing thread:
+ * compiles take the --jobs slots in targets.json order (p-limit's queue); when one ends, its
+ * darwin signature steps run on the main thread one target at a time, then its sha256 runs on a
+ * hashing thread; the build ends with the last sha256 and one index write.
+ */
+function scaleModel(project: string, targets: { id: string; darwin: boolean }[], step: (name: string) => number): void {
+  const compile = (id: string) => step(`${id}: compile, whole process`);
+  const mainThread = (id: string) => step(`${id}: read once into the reused buffer`) + step(`${id}: check, and re-sign in place + check the new signature`) + step(`${id}: check, and leave (valid)`) + step(`${id}: write the re-signed file`);
+  const hash = (id: string, darwin: boolean) => (darwin ? step(`${id}: sha256 of the buffer (worker)`) : step(`${id}: sha256 of the file (worker: read + hash)`));
+  const naive = targets.reduce((sum, t) => sum + compile(t.id), 0);
+  const start = step("per build: start, read targets.json, find Bun, plan (`plan`)");
+  const index = [...rows].reverse().find(([p, name]) => p === project && name.startsWith("per build: one index write"))?.[2] ?? 0;
+  models.push([project, `naive loop (sum of the six compiles): ${naive.toFixed(0)} ms`]);
+  for (const jobs of [1, 2, 3, 4, 5, 6, 16]) {
+    const slots = new Array<number>(Math.min(jobs, targets.length)).fill(0);
+    const ends = new Map<string, number>();
+    for (const t of targets) {
+      slots.sort((a, b) => a - b);
+      ends.set(t.id, slots[0]! + compile(t.id));
+      slots[0] = ends.get(t.id)!;
+    }
+    let mainFree = 0;
+    let last = 0;
+    for (const t of [...targets].sort((a, b) => ends.get(a.id)! - ends.get(b.id)!)) {
+      let ready = ends.get(t.id)!;
+      if (t.darwin) ready = mainFree = Math.max(ready, mainFree) + mainThread(t.id);
+      last = Math.max(last, ready + hash(t.id, t.darwin));
+    }
+    const total = start + last + index;
+    models.push([project, `--jobs ${String(jobs).padEnd(2)}  ${total.toFixed(0).padStart(5)} ms   ratio to the naive loop ${(total / naive).toFixed(2)}`]);
+  }
+}
 
 try {
   for (const name of (arg("--project") ?? "repo,generated").split(",")) {
@@ -132,6 +169,7 @@ try {
     }
     await pool.close();
     for (const [step, xs] of samples) rows.push([name, step, median(xs)]);
+    scaleModel(name, plan.targets.map((t) => ({ id: t.target.id, darwin: t.repairSignature })), (step) => (samples.has(step) ? median(samples.get(step)!) : 0));
   }
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   console.log(`profile, Bun ${BUN_VERSION}, ${os.availableParallelism()} cores, load average ${load} at the end, median of ${runs}, each step alone`);
@@ -140,6 +178,13 @@ try {
     if (project !== last) console.log(`\n${project}`);
     last = project;
     console.log(`  ${ms.toFixed(1).padStart(8)} ms  ${step}`);
+  }
+  console.log("\nscale on paper: these steps scheduled as build.ts runs them, a free core for every compile and hashing thread");
+  last = "";
+  for (const [project, line] of models) {
+    if (project !== last) console.log(`\n${project}`);
+    last = project;
+    console.log(`  ${line}`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
