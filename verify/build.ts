@@ -178,9 +178,9 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
       inputs: hashInputs(t, modules),
     });
 
-  // The archives listed before this build whose files are there (writeDistIndex keeps those whose
-  // executable is still listed), read once instead of on every index write.
-  const archives = (previous?.archives ?? []).filter((a) => existsSync(path.join(plan.outDir, a.file)));
+  // The archives listed before this build whose files are there, read once instead of on every
+  // index write; step 2 drops those of the targets it rebuilds.
+  let archives = (previous?.archives ?? []).filter((a) => existsSync(path.join(plan.outDir, a.file)));
   const baseManifest = (): Manifest => ({
     schemaVersion: 1,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -257,10 +257,11 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
     // 2. Unlist what is about to be replaced, before touching any file. Whatever manifest.json says
     // (it may be missing or corrupt), SHA256SUMS is rewritten from the entries that stay, so it
     // lists no file a compile below replaces, nor its archives.
-    if (toBuild.length > 0 || (previous && previous.targets.some((e) => !entries.has(e.id)))) {
-      for (const t of toBuild) entries.delete(t.target.id);
-      await writeIndex();
-    }
+    for (const t of toBuild) entries.delete(t.target.id);
+    // An archive stays listed only while the executable it holds does; a rebuilt target's archives
+    // stay unlisted, even when it is rebuilt to the same bytes, until `bun verify package` runs again.
+    archives = archives.filter((a) => entries.get(a.target)?.sha256 === a.executableSha256);
+    if (toBuild.length > 0 || (previous && previous.targets.some((e) => !entries.has(e.id)))) await writeIndex();
 
     // 3. Build. At most `concurrency` compiles run at once; a target leaves its compile slot when
     // Bun exits, so the next compile starts while this one is checked, signed and hashed. Steps
