@@ -33,6 +33,18 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 const mib = (x: number) => `${(x / 2 ** 20).toFixed(0)} MiB`;
 const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+/** CPU time (ms) of every child this process has waited for, and of their waited-for children (cutime + cstime). */
+function childrenCpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100; // clock ticks; USER_HZ is 100 on Linux
+}
+/** Runs `fn` and returns its wall time and the CPU time of the processes it ran (the load of others is not in it). */
+async function measured<T>(fn: () => T | Promise<T>): Promise<{ value: T; cpuMs: number }> {
+  const before = childrenCpuMs();
+  const value = await fn();
+  return { value, cpuMs: childrenCpuMs() - before };
+}
 
 /** Runs `bun verify <args>` (through cli-with-memory.ts) in `cwd`; returns its wall time, own peak RSS and own CPU time. */
 function verify(cwd: string, args: string[]): { ms: number; peak: number; cpuMs: number } {
@@ -112,13 +124,17 @@ try {
     const aloneRatios = series();
     const overPace = series();
     const cpu = series();
+    const cpuRatio = series();
+    const naiveCpu: number[] = [];
     const peaks: number[] = [];
     for (let run = 0; run < runs; run++) {
-      const baseline = naive();
+      const { value: baseline, cpuMs: baselineCpu } = await measured(naive);
       naiveMs.push(baseline);
+      naiveCpu.push(baselineCpu);
       for (const jobs of jobsList) {
         const pace = await bunAlone(jobs);
-        const forced = verify(dir, ["build", "--force", "--jobs", String(jobs), "--out", outDir]);
+        const { value: forced, cpuMs: forcedCpu } = await measured(() => verify(dir, ["build", "--force", "--jobs", String(jobs), "--out", outDir]));
+        cpuRatio.get(jobs)!.push(forcedCpu / baselineCpu);
         times.get(jobs)!.push(forced.ms);
         ratios.get(jobs)!.push(forced.ms / baseline);
         aloneRatios.get(jobs)!.push(pace / baseline);
@@ -140,12 +156,12 @@ try {
     const modules = (JSON.parse(readFileSync(path.join(outDir, "manifest.json"), "utf8")) as { targets: { fingerprint?: { inputs: Record<string, string> } }[] }).targets[0]?.fingerprint?.inputs;
 
     console.log(`\n${name} (${dir === REPO ? "this repository" : "generated"}, ${Object.keys(modules ?? {}).length} input files); load average ${loadBefore} before, ${loadAfter} after`);
-    console.log(`  naive loop, six bun build --compile one after another: ${ms(median(naiveMs))}`);
-    console.log("  --jobs  bun verify build --force   ratio to naive   Bun alone, N at a time: ratio to naive   bun-parity / Bun alone   bun-parity's own CPU");
+    console.log(`  naive loop, six bun build --compile one after another: ${ms(median(naiveMs))}, CPU of its processes ${ms(median(naiveCpu))}`);
+    console.log("  --jobs  bun verify build --force   ratio to naive   Bun alone, N at a time: ratio to naive   bun-parity / Bun alone   bun-parity's own CPU   CPU of all its processes / naive's");
     for (const jobs of jobsList) {
       const m = (series: Map<number, number[]>) => median(series.get(jobs)!).toFixed(2);
       console.log(
-        `  ${String(jobs).padStart(6)}  ${ms(median(times.get(jobs)!)).padStart(22)}   ${m(ratios).padStart(14)}   ${m(aloneRatios).padStart(38)}   ${m(overPace).padStart(22)}   ${ms(median(cpu.get(jobs)!)).padStart(20)}` +
+        `  ${String(jobs).padStart(6)}  ${ms(median(times.get(jobs)!)).padStart(22)}   ${m(ratios).padStart(14)}   ${m(aloneRatios).padStart(38)}   ${m(overPace).padStart(22)}   ${ms(median(cpu.get(jobs)!)).padStart(20)}   ${m(cpuRatio).padStart(34)}` +
           (jobs === 2 ? "   (goal: ratio to naive <= 0.60 on 2 cores)" : ""),
       );
     }
