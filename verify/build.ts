@@ -5,13 +5,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import pLimit from "p-limit";
+import pLimit, { type LimitFunction } from "p-limit";
 import {
+  type FileDigest,
   type Manifest,
   type ManifestTarget,
   EXECUTABLE_FILE_MODE,
   HashPool,
   MANIFEST_FILE,
+  ReusableFileBuffer,
   readManifest,
   sha256Hex,
   stableJson,
@@ -19,13 +21,24 @@ import {
   writeFileAtomic,
 } from "./digest.ts";
 import { UsageError } from "./errors.ts";
-import { type BuildInputs, buildFingerprint, buildInputs, bundledPackages, inlinableEnv, inputBoundary, inputDigest, metafileInputs } from "./inputs.ts";
+import {
+  type BuildInputs,
+  type InputStamp,
+  InputHashCache,
+  buildFingerprint,
+  buildInputs,
+  bundledPackages,
+  inlinableEnv,
+  inputBoundary,
+  inputDigest,
+  metafileInputs,
+} from "./inputs.ts";
 import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, portableArgv } from "./plan.ts";
 import { logEvent, recordResult } from "./log.ts";
 import { runPrepareSteps } from "./prepare.ts";
 import { withoutDotenvValues } from "./dotenv.ts";
-import { checkAndRepairOutput } from "./bun-output.ts";
-import { signFileAdhoc } from "./sign.ts";
+import { checkAndRepairBytes, outputNeedsCheck } from "./bun-output.ts";
+import { signBytesAdhoc } from "./sign.ts";
 import { type FileStamp, stampMatches, stampOf } from "./stamp.ts";
 import { type Attributes, type OpenSpan, currentSpan, openSpan, withSpan } from "./telemetry.ts";
 import { type Compiler, type ToolchainLock, ensureRuntime, listModulesWithoutMetafile, lockEntryFor, seedRuntimeCache } from "./toolchain.ts";
@@ -72,6 +85,8 @@ export interface BuildOptions {
 interface BuildState {
   /** `file`: the executable's stamp when it was hashed, so a no-change build does not re-read 600 MB. */
   targets: Record<string, { modules: string[]; file?: FileStamp }>;
+  /** Absolute path -> stamp of every input file the last build hashed (InputHashCache). */
+  inputs?: Record<string, InputStamp>;
 }
 
 export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<BuildResult> {
@@ -121,13 +136,34 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
 
   const pool = new HashPool();
   const boundary = inputBoundary(plan.projectDir);
+  // Input files are hashed once per build, and only when their stat facts changed since the last one.
+  const inputCache = new InputHashCache(state.inputs);
   const inputHashes = new Map<string, BuildInputs>();
   const hashInputs = (t: TargetPlan, modules: string[]): BuildInputs => {
     const nodeEnv = t.env.NODE_ENV ?? "production";
     const key = `${nodeEnv}\n${modules.join("\n")}`;
     let hashed = inputHashes.get(key);
-    if (!hashed) inputHashes.set(key, (hashed = buildInputs(plan.projectDir, modules, { nodeEnv, boundary, exclude: [plan.outDir] })));
+    if (!hashed) inputHashes.set(key, (hashed = buildInputs(plan.projectDir, modules, { nodeEnv, boundary, exclude: [plan.outDir], cache: inputCache })));
     return hashed;
+  };
+  const packagesOf = new Map<string, string[]>();
+  const packagesFor = (modules: string[]): string[] => {
+    const key = modules.join("\n");
+    let packages = packagesOf.get(key);
+    if (!packages) packagesOf.set(key, (packages = bundledPackages(plan.projectDir, modules)));
+    return packages;
+  };
+  // Without --metafile (Bun before 1.3.6) the modules are listed by bundling again: the probe does
+  // not depend on the target (it bundles for target "bun"), so once per build is enough.
+  const probes = new Map<string, Promise<string[]>>();
+  const modulesWithoutMetafile = (t: TargetPlan): Promise<string[]> => {
+    const key = `${t.cwd}\n${stableJson(t.env)}`;
+    let listed = probes.get(key);
+    if (!listed) {
+      listed = listModulesWithoutMetafile(options.compiler.path, t, compilerEnvironment(t, env), [plan.entrypoint, ...plan.additionalEntrypoints].map((e) => `./${e}`));
+      probes.set(key, listed);
+    }
+    return listed;
   };
   const digestFor = (t: TargetPlan, runtimeSha256: string, modules: string[]) =>
     inputDigest({
@@ -142,6 +178,9 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
       inputs: hashInputs(t, modules),
     });
 
+  // The archives listed before this build whose files are there, read once instead of on every
+  // index write; step 2 drops those of the targets it rebuilds.
+  let archives = (previous?.archives ?? []).filter((a) => existsSync(path.join(plan.outDir, a.file)));
   const baseManifest = (): Manifest => ({
     schemaVersion: 1,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -149,10 +188,23 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
     name: plan.name,
     inputDigest: "",
     targets: [...entries.values()],
+    archives,
   });
-  // Index writes are serialized; each one lists only files that are complete and match.
+  // Index writes are serialized; each one lists only files that are complete and match. A write
+  // asked for while another one waits to start is that one: it reads the entries when it starts,
+  // so targets that finish together cost one write.
   let indexWrites: Promise<void> = Promise.resolve();
-  const writeIndex = () => (indexWrites = indexWrites.then(() => writeDistIndex(plan.outDir, baseManifest())));
+  let waiting: Promise<void> | undefined;
+  const writeIndex = (): Promise<void> => {
+    if (waiting) return waiting;
+    const next = indexWrites.then(() => {
+      waiting = undefined;
+      return writeDistIndex(plan.outDir, baseManifest());
+    });
+    waiting = next;
+    indexWrites = next;
+    return next;
+  };
 
   // One span per target ("build <id>"), from the cache check to the hashed file, with its steps inside.
   const buildSpan = currentSpan();
@@ -205,69 +257,72 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
     // 2. Unlist what is about to be replaced, before touching any file. Whatever manifest.json says
     // (it may be missing or corrupt), SHA256SUMS is rewritten from the entries that stay, so it
     // lists no file a compile below replaces, nor its archives.
-    if (toBuild.length > 0 || (previous && previous.targets.some((e) => !entries.has(e.id)))) {
-      for (const t of toBuild) entries.delete(t.target.id);
-      await writeIndex();
-    }
+    for (const t of toBuild) entries.delete(t.target.id);
+    // An archive stays listed only while the executable it holds does; a rebuilt target's archives
+    // stay unlisted, even when it is rebuilt to the same bytes, until `bun verify package` runs again.
+    archives = archives.filter((a) => entries.get(a.target)?.sha256 === a.executableSha256);
+    if (toBuild.length > 0 || (previous && previous.targets.some((e) => !entries.has(e.id)))) await writeIndex();
 
-    // 3. Build.
-    const limit = pLimit(Math.max(1, options.concurrency ?? defaultConcurrency(env)));
+    // 3. Build. At most `concurrency` compiles run at once; a target leaves its compile slot when
+    // Bun exits, so the next compile starts while this one is checked, signed and hashed. Steps
+    // that hold a whole executable in memory (macOS signatures, old-Bun repairs) run one at a time.
+    const compileSlot = pLimit(Math.max(1, options.concurrency ?? defaultConcurrency(env)));
+    const memory = { slot: pLimit(1), buffer: new ReusableFileBuffer() };
+    // Long synchronous steps in this thread (signature checks, the reuse key) wait until every
+    // compile that has a slot is running, so a free slot never waits for them.
+    const starting = new StartingCompiles();
     await Promise.all(
       toBuild.map((t) =>
-        limit(() => spans.get(t.target.id)!.run(async () => {
+        spans.get(t.target.id)!.run(async () => {
           const id = t.target.id;
           const span = spans.get(id)!;
-          const targetStarted = performance.now();
+          let targetStarted = performance.now();
           try {
             const lockEntry = locked.get(id)!;
-            const fetching = !existsSync(t.runtimePath);
-            emit({ type: "runtime", target: id, fetching });
-            await withSpan(
-              "toolchain fetch",
-              { "bun_parity.runtime.package": t.runtime.name, "bun_parity.runtime.version": t.runtime.version, "bun_parity.runtime.sha256": lockEntry.sha256, "bun_parity.cache_hit": !fetching },
-              () => ensureRuntime(t.runtime, lockEntry, options.cacheDir, plan.projectDir),
-            );
-            await rm(t.stagingDir, { recursive: true, force: true });
-            await mkdir(t.stagingDir, { recursive: true });
-            await seedRuntimeCache(t); // Bun < 1.3.6 only (no --compile-executable-path)
-            emit({ type: "compiling", target: id });
-            const { execa } = await import("execa");
-            const run = await withSpan("compile", { "bun_parity.target": id, "bun_parity.bun_target": t.target.bunTarget, "bun_parity.bun_version": plan.bunVersion }, async (compile) => {
-              const result = await execa(options.compiler.path, t.argv, {
-                cwd: t.cwd,
-                env: compilerEnvironment(t, env),
-                extendEnv: false,
-                all: true,
-                reject: false,
-              });
-              compile.setAttributes({ "bun_parity.exit_code": result.exitCode ?? -1 });
-              if (result.exitCode !== 0) compile.fail(`bun build exited with ${result.exitCode ?? result.signal}`);
-              return result;
-            });
-            if (run.exitCode !== 0 || !existsSync(t.stagedFile)) {
-              throw new CompileError(
-                `bun build exited with ${run.exitCode ?? run.signal}${existsSync(t.stagedFile) ? "" : " and wrote no executable"}:\n${(run.all ?? "").trim()}`,
+            await compileSlot(async () => {
+              targetStarted = performance.now();
+              const fetching = !existsSync(t.runtimePath);
+              emit({ type: "runtime", target: id, fetching });
+              await withSpan(
+                "toolchain fetch",
+                { "bun_parity.runtime.package": t.runtime.name, "bun_parity.runtime.version": t.runtime.version, "bun_parity.runtime.sha256": lockEntry.sha256, "bun_parity.cache_hit": !fetching },
+                () => ensureRuntime(t.runtime, lockEntry, options.cacheDir, plan.projectDir),
               );
-            }
-            for (const step of (await checkAndRepairOutput(t, plan.bunVersion)).steps) emit({ type: "post-processing", target: id, step });
-            let adhocSigned = false;
-            if (t.repairSignature) {
-              emit({ type: "post-processing", target: id, step: "checking macOS signature" });
-              adhocSigned = await withSpan("sign", { "bun_parity.target": id }, async (sign) => {
-                const signed = (await signFileAdhoc(t.stagedFile, { onlyIfInvalid: true })).signed;
-                sign.setAttributes({ "bun_parity.adhoc_signed": signed });
-                return signed;
-              });
-            }
-            const modules = t.metafile
-              ? metafileInputs(await readFile(t.metafile, "utf8"))
-              : await listModulesWithoutMetafile(options.compiler.path, t, compilerEnvironment(t, env), [plan.entrypoint, ...plan.additionalEntrypoints].map((e) => `./${e}`));
-            emit({ type: "hashing", target: id });
-            const digest = await withSpan("hash", { "bun_parity.target": id }, async (hash) => {
-              const d = await pool.hash(t.stagedFile);
-              hash.setAttributes({ "bun_parity.bytes": d.bytes, "bun_parity.sha256": d.sha256 });
-              return d;
+              const started = starting.begin(); // from here to Bun running takes milliseconds
+              try {
+                await rm(t.stagingDir, { recursive: true, force: true });
+                await mkdir(t.stagingDir, { recursive: true });
+                await seedRuntimeCache(t); // Bun < 1.3.6 only (no --compile-executable-path)
+                emit({ type: "compiling", target: id });
+                const { execa } = await import("execa");
+                const run = await withSpan("compile", { "bun_parity.target": id, "bun_parity.bun_target": t.target.bunTarget, "bun_parity.bun_version": plan.bunVersion }, async (compile) => {
+                  const subprocess = execa(options.compiler.path, t.argv, {
+                    cwd: t.cwd,
+                    env: compilerEnvironment(t, env),
+                    extendEnv: false,
+                    all: true,
+                    reject: false,
+                  });
+                  started(); // Bun runs (execa spawns before it returns)
+                  const result = await subprocess;
+                  compile.setAttributes({ "bun_parity.exit_code": result.exitCode ?? -1 });
+                  if (result.exitCode !== 0) compile.fail(`bun build exited with ${result.exitCode ?? result.signal}`);
+                  return result;
+                });
+                if (run.exitCode !== 0 || !existsSync(t.stagedFile)) {
+                  throw new CompileError(
+                    `bun build exited with ${run.exitCode ?? run.signal}${existsSync(t.stagedFile) ? "" : " and wrote no executable"}:\n${(run.all ?? "").trim()}`,
+                  );
+                }
+              } finally {
+                started(); // also when it failed before Bun ran
+              }
             });
+            const modulesListed = t.metafile ? readFile(t.metafile, "utf8").then(metafileInputs) : modulesWithoutMetafile(t);
+            modulesListed.catch(() => {}); // awaited below; a failure there is this target's error
+            const { digest, adhocSigned } = await finishOutput(t, plan.bunVersion, pool, memory, starting, emit);
+            const modules = await modulesListed;
+            await starting.settled();
             if (t.target.maxBytes !== undefined && digest.bytes > t.target.maxBytes) {
               throw new CompileError(
                 `${t.outputFile} is ${digest.bytes} bytes, over its budget of ${t.target.maxBytes} bytes (targets.json maxBytes) by ${digest.bytes - t.target.maxBytes}`,
@@ -284,7 +339,7 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
               sha256: digest.sha256,
               inputDigest: digestFor(t, lockEntry.sha256, modules),
               runtime: { package: t.runtime.name, version: t.runtime.version, sha256: lockEntry.sha256 },
-              packages: bundledPackages(plan.projectDir, modules),
+              packages: packagesFor(modules),
               fingerprint: buildFingerprint({
                 toolVersion: TOOL_VERSION,
                 bunVersion: plan.bunVersion,
@@ -319,13 +374,14 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
             await rm(t.stagingDir, { recursive: true, force: true });
             span.end();
           }
-        })),
+        }),
       ),
     );
     await indexWrites;
     await writeIndex();
     await indexWrites;
     await rmdir(path.join(plan.outDir, STAGING_FOLDER)).catch(() => {});
+    state.inputs = inputCache.toJSON();
     await writeBuildState(statePath, state);
 
     const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
@@ -388,6 +444,91 @@ function logBuildEvent(event: BuildEvent): void {
 }
 
 class CompileError extends Error {}
+
+/**
+ * Compiles that hold a slot but whose Bun is not running yet. `settled()` resolves once there
+ * are none, after letting a slot just freed be taken (p-limit starts the next task on a later
+ * tick): what the build does between compiles then never delays the next one.
+ */
+class StartingCompiles {
+  private readonly open = new Set<symbol>();
+  private waiters: (() => void)[] = [];
+
+  /** Marks a compile as starting; call the function it returns once Bun runs (calling it again does nothing). */
+  begin(): () => void {
+    const token = Symbol("compile");
+    this.open.add(token);
+    return () => this.finish(token);
+  }
+
+  async settled(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.open.size > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  private finish(token: symbol): void {
+    if (!this.open.delete(token) || this.open.size > 0) return;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}
+
+/**
+ * What happens to Bun's output before it is listed: old-Bun checks and repairs (bun-output.ts),
+ * the macOS signature repair (sign.ts), and the sha256. When the bytes must be looked at, the
+ * file is read once and that buffer is checked, re-signed, written back only if it changed, and
+ * hashed; otherwise a hashing thread reads it once.
+ */
+async function finishOutput(
+  t: TargetPlan,
+  bunVersion: string,
+  pool: HashPool,
+  memory: { slot: LimitFunction; buffer: ReusableFileBuffer },
+  starting: StartingCompiles,
+  emit: (event: BuildEvent) => void,
+): Promise<{ digest: FileDigest; adhocSigned: boolean }> {
+  const id = t.target.id;
+  const hash = (digesting: () => Promise<FileDigest>) =>
+    withSpan("hash", { "bun_parity.target": id }, async (span) => {
+      const d = await digesting();
+      span.setAttributes({ "bun_parity.bytes": d.bytes, "bun_parity.sha256": d.sha256 });
+      return d;
+    });
+  if (!t.repairSignature && !outputNeedsCheck(t, bunVersion)) {
+    emit({ type: "hashing", target: id });
+    return { digest: await hash(() => pool.hash(t.stagedFile)), adhocSigned: false };
+  }
+  return memory.slot(async () => {
+    await starting.settled();
+    let bytes = memory.buffer.read(t.stagedFile);
+    let changed = false;
+    if (outputNeedsCheck(t, bunVersion)) {
+      const repair = checkAndRepairBytes(t, bunVersion, bytes);
+      for (const step of repair.steps) emit({ type: "post-processing", target: id, step });
+      ({ bytes } = repair);
+      changed = repair.changed;
+    }
+    let adhocSigned = false;
+    if (t.repairSignature) {
+      emit({ type: "post-processing", target: id, step: "checking macOS signature" });
+      adhocSigned = await withSpan("sign", { "bun_parity.target": id }, async (sign) => {
+        const outcome = signBytesAdhoc(bytes, t.stagedFile, { onlyIfInvalid: true });
+        sign.setAttributes({ "bun_parity.adhoc_signed": outcome.signed });
+        bytes = outcome.bytes;
+        return outcome.signed;
+      });
+      changed ||= adhocSigned;
+    }
+    if (changed) await writeFileAtomic(t.stagedFile, bytes, { mode: EXECUTABLE_FILE_MODE });
+    emit({ type: "hashing", target: id });
+    // The buffer moves to a hashing thread and back: the file is not read a second time.
+    const digest = await hash(async () => {
+      const { memory: returned, ...d } = await pool.hashBuffer(bytes);
+      memory.buffer.reuse(returned);
+      return d;
+    });
+    return { digest, adhocSigned };
+  });
+}
 
 function describeError(error: unknown): string {
   if (error instanceof Error) return error.message + (error instanceof UsageError && error.fix ? `\n${error.fix}` : "");

@@ -35,7 +35,8 @@ const COMMANDS: Record<string, Command> = {
     summary: "Compile every target in targets.json; write SHA256SUMS and manifest.json",
     usage: "build [--target id ...] [--out dir] [--force] [--jobs n] [--json] [--config file]",
     details: `Runs build.prepare (the project's pre-build commands) once, then the plan (see \`plan\`) in
-parallel, one compile per core. Each executable is written to a private staging folder and renamed
+parallel, one compile per core (--jobs n: n compiles at a time; a finished target is checked,
+re-signed and hashed while the next ones compile). Each executable is written to a private staging folder and renamed
 into place (mode 0755, whatever the umask); SHA256SUMS stops listing the targets about to be rebuilt
 before any compile, and SHA256SUMS and manifest.json are rewritten atomically after every target, so
 they never list a file that does not match. Each manifest entry records a build fingerprint (what

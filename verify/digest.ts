@@ -24,7 +24,17 @@ const { parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
 const fs = require("node:fs");
 const buffer = Buffer.allocUnsafe(512 * 1024);
-parentPort.on("message", ({ id, file }) => {
+parentPort.on("message", ({ id, file, bytes: data, offset, length }) => {
+  if (data) {
+    // Bytes the caller already holds (moved here, not copied): hashed without reading the file again.
+    try {
+      const hash = createHash("sha256").update(new Uint8Array(data, offset, length));
+      parentPort.postMessage({ id, sha256: hash.digest("hex"), bytes: length, memory: data }, [data]);
+    } catch (error) {
+      parentPort.postMessage({ id, error: String(error && error.message || error) });
+    }
+    return;
+  }
   let fd;
   try {
     fd = fs.openSync(file, "r");
@@ -43,19 +53,39 @@ parentPort.on("message", ({ id, file }) => {
 });
 `;
 
+type HashJob = { file: string } | { bytes: ArrayBuffer; offset: number; length: number };
+
 /** A small pool of hashing threads; one pass over each file. Call close() when done. */
 export class HashPool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: { file: string; resolve: (d: FileDigest) => void; reject: (e: Error) => void }[] = [];
+  private readonly queue: { job: HashJob; resolve: (d: FileDigest) => void; reject: (e: Error) => void }[] = [];
   private readonly pending = new Map<number, { resolve: (d: FileDigest) => void; reject: (e: Error) => void; worker: Worker }>();
   private nextId = 0;
 
   constructor(private readonly size = availableParallelism()) {}
 
   hash(file: string): Promise<FileDigest> {
+    return this.submit({ file });
+  }
+
+  /**
+   * sha256 of bytes already in memory, on a worker thread. The memory behind `bytes` (its whole
+   * ArrayBuffer) moves to the worker and back instead of being copied: `bytes` and every other
+   * view of it are unusable afterwards, and `memory` is that ArrayBuffer again, for reuse
+   * (ReusableFileBuffer). Small buffers, which may share Buffer's pool with others, are hashed here.
+   */
+  hashBuffer(bytes: Buffer): Promise<FileDigest & { memory: ArrayBuffer }> {
+    const whole = bytes.buffer;
+    if (!(whole instanceof ArrayBuffer) || whole.byteLength <= Buffer.poolSize) {
+      return Promise.resolve({ sha256: sha256Hex(bytes), bytes: bytes.byteLength, memory: whole as ArrayBuffer });
+    }
+    return this.submit({ bytes: whole, offset: bytes.byteOffset, length: bytes.byteLength }) as Promise<FileDigest & { memory: ArrayBuffer }>;
+  }
+
+  private submit(job: HashJob): Promise<FileDigest> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ file, resolve, reject });
+      this.queue.push({ job, resolve, reject });
       this.pump();
     });
   }
@@ -71,10 +101,21 @@ export class HashPool {
       let worker = this.idle.pop();
       if (!worker && this.workers.length < this.size) worker = this.spawn();
       if (!worker) return;
-      const job = this.queue.shift()!;
+      const queued = this.queue.shift()!;
       const id = this.nextId++;
-      this.pending.set(id, { resolve: job.resolve, reject: job.reject, worker });
-      worker.postMessage({ id, file: job.file });
+      this.pending.set(id, { resolve: queued.resolve, reject: queued.reject, worker });
+      const { job } = queued;
+      if ("file" in job) worker.postMessage({ id, file: job.file });
+      else {
+        try {
+          worker.postMessage({ id, bytes: job.bytes, offset: job.offset, length: job.length }, [job.bytes]);
+        } catch {
+          // Memory that cannot be moved (say, an ArrayBuffer the runtime marked non-detachable): hash it here.
+          this.pending.delete(id);
+          this.idle.push(worker);
+          queued.resolve({ sha256: sha256Hex(new Uint8Array(job.bytes, job.offset, job.length)), bytes: job.length, memory: job.bytes } as FileDigest);
+        }
+      }
     }
   }
 
@@ -82,13 +123,13 @@ export class HashPool {
     const worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
     // Idle workers must not keep the process alive.
     worker.unref();
-    worker.on("message", (message: { id: number; sha256?: string; bytes?: number; error?: string }) => {
+    worker.on("message", (message: { id: number; sha256?: string; bytes?: number; memory?: ArrayBuffer; error?: string }) => {
       const job = this.pending.get(message.id);
       if (!job) return;
       this.pending.delete(message.id);
       this.idle.push(worker);
       if (message.error !== undefined) job.reject(new Error(message.error));
-      else job.resolve({ sha256: message.sha256!, bytes: message.bytes! });
+      else job.resolve({ sha256: message.sha256!, bytes: message.bytes!, ...(message.memory ? { memory: message.memory } : {}) });
       this.pump();
     });
     worker.on("error", (error) => {
@@ -307,7 +348,27 @@ export async function writeDistIndex(outDir: string, manifest: Manifest): Promis
   else delete sorted.archives;
   // SHA256SUMS first: if we are killed between the two writes, every listed file still matches.
   await writeFileAtomic(path.join(outDir, SUMS_FILE), formatSha256Sums([...targets, ...archives]));
-  await writeFileAtomic(path.join(outDir, MANIFEST_FILE), stableJson(sorted));
+  await writeFileAtomic(path.join(outDir, MANIFEST_FILE), manifestJson(sorted));
+}
+
+/**
+ * stableJson(manifest), with each target's text remembered: a build writes the index after
+ * every target, and with its fingerprint (every input file) a target is tens of KiB of JSON.
+ * A ManifestTarget is not changed once it has been written.
+ */
+export function manifestJson(manifest: Manifest): string {
+  const marker = (i: number) => `\u0000target ${i}\u0000`;
+  const text = stableJson({ ...manifest, targets: manifest.targets.map((_, i) => marker(i)) });
+  // Each target sits at depth 2 (4 spaces) inside { "targets": [ ... ] }.
+  return text.replace(/"\\u0000target (\d+)\\u0000"/g, (_, i: string) => targetJson(manifest.targets[Number(i)]!).trimEnd().replace(/\n/g, "\n    "));
+}
+
+const targetJsonCache = new WeakMap<ManifestTarget, string>();
+
+function targetJson(target: ManifestTarget): string {
+  let text = targetJsonCache.get(target);
+  if (text === undefined) targetJsonCache.set(target, (text = stableJson(target)));
+  return text;
 }
 
 /** Archives listed in outDir/manifest.json whose files are still there. */
@@ -326,6 +387,48 @@ function matchesTarget(archive: ManifestArchive, targets: ManifestTarget[]): boo
 }
 
 /**
+ * Whole-file reads, one at a time, into one buffer that is reused: for steps that hold one
+ * executable in memory (macOS signature repair). A new 100 MB buffer per file raised the build's
+ * peak memory by about the size of each file read, because memory the runtime frees is not
+ * returned to the system at once; one buffer keeps the peak near the largest file. It grows with
+ * a quarter to spare (untouched pages cost no memory), so a slightly larger next file fits.
+ */
+export class ReusableFileBuffer {
+  private memory: Buffer | undefined;
+
+  /** The file's bytes: a view of the buffer, valid until the next read(). */
+  read(file: string): Buffer {
+    const fd = openSync(file, "r");
+    try {
+      const size = fstatSync(fd).size;
+      if (!this.memory || this.memory.length < size) {
+        this.memory = undefined; // let the old one go before taking the new one
+        this.memory = Buffer.allocUnsafe(Math.ceil(size * 1.25));
+      }
+      return readInto(fd, this.memory, size);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Takes the memory back after HashPool.hashBuffer moved it away (the larger one is kept). */
+  reuse(memory: ArrayBuffer): void {
+    if (memory.byteLength === 0) return;
+    if (!this.memory || this.memory.buffer.byteLength === 0 || memory.byteLength > this.memory.length) this.memory = Buffer.from(memory);
+  }
+}
+
+function readInto(fd: number, buffer: Buffer, size: number): Buffer {
+  let offset = 0;
+  while (offset < size) {
+    const n = readSync(fd, buffer, offset, Math.min(size - offset, 8 << 20), offset);
+    if (n <= 0) break;
+    offset += n;
+  }
+  return buffer.subarray(0, offset);
+}
+
+/**
  * Reads a whole file into one buffer. Bun's readFile/readFileSync took 300+ ms for a 90 MB
  * executable here, a sized buffer filled with readSync about 10 ms: the binary readers
  * (inspect, sign, explain, security) all read 100 MB files.
@@ -335,13 +438,8 @@ export function readWholeFile(file: string): Buffer {
   try {
     const size = fstatSync(fd).size;
     const buffer = Buffer.allocUnsafe(size);
-    let offset = 0;
-    while (offset < size) {
-      const n = readSync(fd, buffer, offset, Math.min(size - offset, 8 << 20), offset);
-      if (n <= 0) break;
-      offset += n;
-    }
-    return offset === size ? buffer : buffer.subarray(0, offset);
+    const read = readInto(fd, buffer, size);
+    return read.length === size ? buffer : read;
   } finally {
     closeSync(fd);
   }

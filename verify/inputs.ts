@@ -81,7 +81,7 @@ export interface BuildInputs {
 export function buildInputs(
   projectDir: string,
   modules: string[],
-  options: { nodeEnv?: string; boundary?: string; exclude?: string[] } = {},
+  options: { nodeEnv?: string; boundary?: string; exclude?: string[]; cache?: InputHashCache } = {},
 ): BuildInputs {
   const nodeEnv = options.nodeEnv ?? "production";
   const boundary = options.boundary ?? inputBoundary(projectDir);
@@ -112,12 +112,82 @@ export function buildInputs(
   }
   for (const file of [...files]) if (/[\\/](tsconfig|jsconfig)[^\\/]*\.json$/.test(file)) for (const extended of tsconfigExtends(file)) addFile(extended);
   const relative = (abs: string) => path.relative(projectDir, abs).split(path.sep).join("/") || ".";
+  const cache = options.cache;
   return {
-    files: [...files].map((abs) => [relative(abs), sha256Hex(readFileSync(abs))] as [string, string]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    files: [...files]
+      .map((abs) => [relative(abs), cache ? cache.fileSha256(abs) : sha256Hex(readFileSync(abs))] as [string, string])
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     listings: [...folders]
-      .map((dir) => [relative(dir), sha256Hex(listing(dir, excluded))] as [string, string])
+      .map((dir) => [relative(dir), cache ? cache.listingSha256(dir, () => listing(dir, excluded)) : sha256Hex(listing(dir, excluded))] as [string, string])
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   };
+}
+
+/** A file's stat facts when it was hashed for the reuse key, and when that was (see InputHashCache). */
+export interface InputStamp {
+  sha256: string;
+  bytes: number;
+  ino: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  /** Wall-clock time of the stat taken before the file was read. */
+  statAtMs: number;
+}
+
+/**
+ * How long after a change a file's stat facts are trusted to show the next change: longer than
+ * any file system's timestamp granularity (FAT's 2 s; ext4 and APFS stamp from a clock that
+ * ticks every few ms).
+ */
+export const RACY_MS = 3000;
+
+/**
+ * sha256 of the input files and folder listings of one build: each file read at most once
+ * (the targets' module lists overlap), and not at all when its stat facts match the stamp a
+ * previous build recorded. The stat is taken before the read, so a change during the read
+ * leaves a stamp that no longer matches. git's index uses the same facts, with the same
+ * "racily clean" rule: a stamp taken within RACY_MS of the file's last change is not trusted,
+ * because a second change within one timestamp tick would keep size, mtime and ctime. One
+ * cache per build: listings are remembered for the build's exclusions.
+ */
+export class InputHashCache {
+  private readonly files = new Map<string, string>();
+  private readonly folders = new Map<string, string>();
+  private readonly stamps: Record<string, InputStamp> = {};
+
+  constructor(private readonly previous: Record<string, InputStamp> = {}) {}
+
+  fileSha256(abs: string): string {
+    const known = this.files.get(abs);
+    if (known !== undefined) return known;
+    const statAtMs = Date.now();
+    const s = statSync(abs);
+    const old = this.previous[abs];
+    let stamp: InputStamp;
+    if (old && old.bytes === s.size && old.ino === s.ino && old.mtimeMs === s.mtimeMs && old.ctimeMs === s.ctimeMs && trusted(old)) {
+      stamp = old;
+    } else {
+      stamp = { sha256: sha256Hex(readFileSync(abs)), bytes: s.size, ino: s.ino, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, statAtMs };
+    }
+    this.stamps[abs] = stamp;
+    this.files.set(abs, stamp.sha256);
+    return stamp.sha256;
+  }
+
+  listingSha256(dir: string, list: () => string): string {
+    let sha = this.folders.get(dir);
+    if (sha === undefined) this.folders.set(dir, (sha = sha256Hex(list())));
+    return sha;
+  }
+
+  /** The stamps to keep for the next build: every file this build hashed or confirmed. */
+  toJSON(): Record<string, InputStamp> {
+    return this.stamps;
+  }
+}
+
+function trusted(stamp: InputStamp): boolean {
+  return stamp.statAtMs - Math.max(stamp.mtimeMs, stamp.ctimeMs) > RACY_MS;
 }
 
 /**

@@ -24,17 +24,28 @@ export interface SignOutcome {
  * left alone: Bun's own darwin-arm64 signature stays byte-for-byte what Bun wrote.
  */
 export async function signFileAdhoc(file: string, options: { onlyIfInvalid?: boolean; identifier?: string } = {}): Promise<SignOutcome> {
-  const bytes = readWholeFile(file);
-  const before = verifyCodeSignature(bytes, file);
-  if (options.onlyIfInvalid && before.state === "valid") return { file, before, after: before, signed: false };
-  const signed = signBunExecutableAdhoc(bytes, options.identifier ? { identifier: options.identifier } : {});
+  const { bytes, ...outcome } = signBytesAdhoc(readWholeFile(file), file, options);
+  // An executable stays one: the rewritten file is 0755 like everything the build writes.
+  if (outcome.signed) await writeFileAtomic(file, bytes, { mode: EXECUTABLE_FILE_MODE });
+  return outcome;
+}
+
+/**
+ * signFileAdhoc on bytes already in memory (the build reads each executable once, then checks,
+ * re-signs and hashes that one buffer): `bytes` is what the file must hold afterwards, the same
+ * buffer when nothing was signed. `file` only names the file in messages.
+ */
+export function signBytesAdhoc(input: Buffer, file: string, options: { onlyIfInvalid?: boolean; identifier?: string } = {}): SignOutcome & { bytes: Buffer } {
+  // Asked only whether to sign: the first bad page answers it (Bun's stale darwin-x64 signature fails on page 0).
+  const before = verifyCodeSignature(input, file, { stopAtFirstBadPage: options.onlyIfInvalid ?? false });
+  if (options.onlyIfInvalid && before.state === "valid") return { file, before, after: before, signed: false, bytes: input };
+  // In place: the caller gets the signed bytes back and never uses `input` again.
+  const signed = signBunExecutableAdhoc(input, { ...(options.identifier ? { identifier: options.identifier } : {}), inPlace: true });
   const after = verifyCodeSignature(signed, file);
   if (after.state !== "valid") {
     throw new CheckFailed(`${file}: the ad-hoc signature written is not valid: ${after.problems.join("; ")}`);
   }
-  // An executable stays one: the rewritten file is 0755 like everything the build writes.
-  await writeFileAtomic(file, signed, { mode: EXECUTABLE_FILE_MODE });
-  return { file, before, after, signed: true };
+  return { file, before, after, signed: true, bytes: signed };
 }
 
 /**
@@ -43,7 +54,7 @@ export async function signFileAdhoc(file: string, options: { onlyIfInvalid?: boo
  * the end of its file (StandaloneModuleGraph.zig `fromExecutable` at bun-v1.2.3). The graph
  * is set aside, the Mach-O part signed, and the graph appended again with that size updated.
  */
-export function signBunExecutableAdhoc(bytes: Buffer, options: { identifier?: string } = {}): Buffer {
+export function signBunExecutableAdhoc(bytes: Buffer, options: { identifier?: string; inPlace?: boolean } = {}): Buffer {
   const layout = readLayout(bytes);
   if (layout.bunContainer?.kind !== "appended" || !layout.bunPayload) return signAdhoc(withoutStaleTail(bytes, layout), options);
   const start = layout.bunPayload.offset;

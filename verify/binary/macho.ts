@@ -147,6 +147,12 @@ export interface SignAdhocOptions {
    * CS_ADHOC|CS_LINKER_SIGNED, no special slots (kept to cross-check against Bun's output).
    */
   style?: "codesign" | "bun";
+  /**
+   * Write the signed file into `buf` itself when it fits (an ad-hoc signature is usually smaller
+   * than the one it replaces), so signing a 100 MB executable does not hold two copies; `buf` is
+   * then unusable. The bytes are the same either way.
+   */
+  inPlace?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -545,7 +551,7 @@ function digest(type: number, bytes: Uint8Array): Buffer {
  * the requirements/entitlements blobs match their special slots. The CMS blob of a
  * Developer ID signature is reported but not cryptographically verified.
  */
-export function verifyCodeSignature(buf: Uint8Array, file = "<buffer>"): SignatureCheck {
+export function verifyCodeSignature(buf: Uint8Array, file = "<buffer>", options: { stopAtFirstBadPage?: boolean } = {}): SignatureCheck {
   const info = parseMachO(buf, file);
   const cs = info.codeSignature;
   if (!cs) {
@@ -601,7 +607,7 @@ export function verifyCodeSignature(buf: Uint8Array, file = "<buffer>"): Signatu
 
   for (const cd of ranked) {
     const label = ranked.length === 1 ? "" : cd.slot === 0 ? "primary CodeDirectory: " : `alternate CodeDirectory ${hex(cd.slot)}: `;
-    const badPages = checkCodeDirectory(buf, info, signature, cd, cs.dataoff, (problem) => problems.push(label + problem));
+    const badPages = checkCodeDirectory(buf, info, signature, cd, cs.dataoff, (problem) => problems.push(label + problem), options.stopAtFirstBadPage ?? false);
     if (cd === best) result.badPages = badPages;
   }
   if (problems.length) result.state = "invalid";
@@ -612,6 +618,7 @@ export function verifyCodeSignature(buf: Uint8Array, file = "<buffer>"): Signatu
 function checkCodeDirectory(
   buf: Uint8Array, info: MachOInfo, signature: EmbeddedSignature, cd: CodeDirectoryInfo, dataoff: number,
   report: (problem: string) => void,
+  stopAtFirstBadPage: boolean,
 ): number[] {
   const spec = HASH_TYPES[cd.hashType];
   if (!spec) {
@@ -663,7 +670,11 @@ function checkCodeDirectory(
     const end = Math.min(start + pageSize, limit);
     const actual = pageHash(spec.algorithm, bytes.subarray(start, Math.max(start, end)));
     const stored = bytes.subarray(cd.offset + cd.hashOffset + page * cd.hashSize, cd.offset + cd.hashOffset + (page + 1) * cd.hashSize);
-    if (actual.compare(stored, 0, cd.hashSize, 0, cd.hashSize) !== 0) bad.push(page);
+    if (actual.compare(stored, 0, cd.hashSize, 0, cd.hashSize) !== 0) {
+      bad.push(page);
+      // Enough to know the signature is invalid (the build re-signs it anyway); the count of bad pages is then a lower bound.
+      if (stopAtFirstBadPage) break;
+    }
   }
   if (bad.length) report(describeBadPages(bytes, info, cd, bad, pages, pageSize, limit, spec.algorithm));
   return bad;
@@ -847,8 +858,16 @@ export function signAdhoc(buf: Uint8Array, opts: SignAdhocOptions = {}): Buffer 
   const indexSize = 12 + 8 * (1 + extraBlobs.length);
   const superBlobLength = indexSize + cdLength + extraBlobs.reduce((sum, [, blob]) => sum + blob.length, 0);
 
-  const out = Buffer.alloc(dataoff + superBlobLength);
-  asBuffer(buf).copy(out, 0, 0, Math.min(sigStart, buf.length));
+  // Nothing below reads `buf` again, so in place the bytes before the signature are already right.
+  const length = dataoff + superBlobLength;
+  let out: Buffer;
+  if (opts.inPlace && buf.length >= length) {
+    out = asBuffer(buf).subarray(0, length);
+    out.fill(0, sigStart);
+  } else {
+    out = Buffer.alloc(length);
+    asBuffer(buf).copy(out, 0, 0, Math.min(sigStart, buf.length));
+  }
 
   // 1. Load commands first: page 0 is hashed and holds them.
   if (cs) {
