@@ -107,6 +107,27 @@ describe("importing a build from the project's own files", () => {
     expect(result.name?.value).toBe("demo");
   });
 
+  it("a shell script nothing runs (bundle.sh run by hand) is read too; its flags are said once, its plain bundle is not a post-step", () => {
+    const result = importBuild(projectReader(path.join(FIXTURES, "init", "standalone-script")));
+    expect(result.source).toMatchObject({ at: { file: "bundle.sh", line: 1 }, root: "bundle.sh (no script, recipe or workflow runs it)" });
+    expect(result.entry?.file).toBe("src/cli.ts");
+    expect(result.targets.map((t) => t.id)).toEqual(["linux-x64", "darwin-arm64"]);
+    expect(result.build).toMatchObject({ minify: true, sourcemap: true });
+    expect(texts(result.imported).filter((t) => t === "--minify")).toHaveLength(1);
+    expect(texts(result.notImported)).toContain("`bun build ./src/cli.ts --outfile ./out/handbuilt.js --target bun` is a bun build without --compile (a JavaScript bundle, not an executable): bun-parity does not build it");
+    expect(texts(result.notImported).some((t) => t.includes("runs after the compile"))).toBe(false);
+  });
+
+  it("a build script a package.json script runs keeps that route (its pre-steps), not a second one of its own", () => {
+    const result = importBuild(memory({
+      "package.json": pkg({ scripts: { build: "tsc -p . && ./build.sh" } }),
+      "build.sh": "bun build --compile dist/cli.js --outfile bin/demo\n",
+      "tsconfig.json": "{}",
+    }, ["dist/", "bin/"]));
+    expect(result.source?.root).toBe('package.json script "build"');
+    expect(result.build.prepare).toEqual(["tsc -p ."]);
+  });
+
   it("a shell string joined from an array in execSync, a define quoted for the shell", () => {
     const result = importBuild(memory({
       "package.json": pkg({ scripts: { "build:binary": "bun scripts/binary.ts" } }),

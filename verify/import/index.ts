@@ -81,7 +81,9 @@ export function importBuild(reader: ImportReader): BuildImport {
   const others = calls.filter((c) => !group.includes(c));
   const { call } = chosen;
   result.source = { at: call.at, root: chosen.root, via: call.via };
-  result.imported.push(...group.flatMap((g) => g.call.imported));
+  // Compiles of one group share their flags: say each once (the first line that has it).
+  const importedTexts = new Set<string>();
+  result.imported.push(...group.flatMap((g) => g.call.imported).filter((n) => !importedTexts.has(n.text) && importedTexts.add(n.text)));
   result.notImported.push(...call.notImported);
   result.build = { ...call.build };
 
@@ -166,6 +168,11 @@ export function importBuild(reader: ImportReader): BuildImport {
   const outputs = group.flatMap((g) => g.call.outfiles).map((o) => literal(o.slice(0, 1)) ?? describe(o)).map((o) => path.posix.dirname(o.replace(ROOT_MARK, "")));
   for (const step of chosen.after) {
     if (step.kind !== "command" || /^(echo|printf|ls|cat|du|file|test|\[|true|sleep|set)$/.test(step.program)) continue;
+    // `bun build` without --compile writes a JavaScript bundle beside the executables; it does not change them.
+    if (/^bunx? build(\s|$)/.test(step.text.replace(/^(npx|pnpm|yarn) bun /, "bun "))) {
+      result.notImported.push({ at: step.at, text: `\`${step.text}\` is a bun build without --compile (a JavaScript bundle, not an executable): bun-parity does not build it` });
+      continue;
+    }
     const touches = outputs.some((dir) => dir !== "." && step.text.includes(dir)) || /^(strip|upx|codesign|rcodesign|binpunch|chmod|mv)$/.test(step.program);
     if (touches) result.notImported.push({ at: step.at, text: `\`${step.text}\` runs after the compile: bun-parity ships the compiler's output as it is (checksums and archives come from bun verify build / package); if this step changes the executable, parity with this build is not possible until it is dropped` });
   }

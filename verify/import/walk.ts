@@ -40,7 +40,26 @@ export function walkProject(reader: ProjectReader): BuildRoute[] {
   for (const file of reader.list(".github/workflows").filter((f) => /\.ya?ml$/.test(f))) {
     routes.push(...walker.workflow(file));
   }
+  // Build scripts nothing calls (a bundle.sh run by hand): a route of their own, only when no
+  // other route reaches them, so a script's pre-steps stay with the compile they precede.
+  const reached = new Set(routes.flatMap((r) => r.steps.flatMap((s) => (s.kind === "compile" ? [...s.call.via, s.call.at.file] : [...s.via, s.at.file]))));
+  for (const file of standaloneScripts(reader)) {
+    if (reached.has(file)) continue;
+    const steps = walker.file(file, [], 0);
+    if (steps && steps.length > 0) routes.push({ root: `${file} (no script, recipe or workflow runs it)`, steps });
+  }
   return routes.filter((r) => r.steps.length > 0);
+}
+
+const STANDALONE_BUILD_SCRIPT = /^(build|compile|bundle|release|package|dist|binar)[\w.-]*\.(ts|mts|js|mjs|cjs)$/i;
+
+/** Shell scripts, and build-named TS/JS scripts, at the project root and in scripts/. */
+function standaloneScripts(reader: ProjectReader): string[] {
+  return [".", "scripts"].flatMap((folder) =>
+    reader.list(folder)
+      .map((f) => f.replace(/^\.?\//, ""))
+      .filter((f) => /\.(sh|bash)$/.test(f) || STANDALONE_BUILD_SCRIPT.test(path.posix.basename(f))),
+  );
 }
 
 class Walker {
