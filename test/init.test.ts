@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_ENV, REPO, copyFixture, removeTemps, tempDir } from "./helpers.ts";
+import { CLI_ENV, REPO, copyFixture, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 let tarball: string;
 const env = { ...process.env, ...CLI_ENV, npm_config_audit: "false", npm_config_fund: "false" };
@@ -125,5 +125,25 @@ describe.each([
     const forced = await run(dir, "npx", ["bun-parity", "init", "--targets", TARGETS, "--force"]);
     expect(forced).toMatch(/updated\s+targets\.json/);
     expect(readFileSync(file, "utf8")).toContain('"minify": true');
+  });
+});
+
+describe("init names the tool that installs the project, as the clean room will choose it", () => {
+  it("lockfiles of two tools: init says now that parity will refuse, and how to fix it", async () => {
+    const dir = copyFixture("init/bare");
+    writeFileSync(path.join(dir, "package-lock.json"), JSON.stringify({ name: "bare-cli", lockfileVersion: 3, packages: {} }));
+    writeFileSync(path.join(dir, "bun.lock"), '{ "lockfileVersion": 1, "workspaces": { "": { "name": "bare-cli" } }, "packages": {} }\n');
+    const result = await runCli(["init", "--dry-run", "--no-probe"], { cwd: dir });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("the clean room (bun verify parity) will refuse this project:\n  the project folder has lockfiles of several package managers (package-lock.json, bun.lock)");
+    expect(result.stdout).toContain('fix: Delete the stale lockfile, or name the tool in package.json: "packageManager"');
+  });
+
+  it("a bun.lock project is told to run bun install (npm install would leave bun.lock without bun-parity)", async () => {
+    const dir = copyFixture("init/bare");
+    writeFileSync(path.join(dir, "bun.lock"), '{ "lockfileVersion": 1, "workspaces": { "": { "name": "bare-cli" } }, "packages": {} }\n');
+    const result = await runCli(["init", "--dry-run", "--no-probe"], { cwd: dir });
+    expect(result.stdout).toMatch(/Next:\n {2}bun install +# .*\(your lockfile is bun's\)/);
+    expect(result.stdout).not.toContain("will refuse");
   });
 });

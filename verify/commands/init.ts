@@ -19,6 +19,7 @@ import { type ProbeResult, type SmokeCaseJson, probeSourceCases } from "../probe
 import { type ToolchainLock, bunForHost, defaultCacheDir, readToolchainLock, runtimesFor, updateToolchainLock } from "../toolchain.ts";
 import { PINNED_VERSIONS, TOOL_VERSION } from "../version.ts";
 import { checkPath } from "../paths.ts";
+import { type PackageManager, chooseInstallTool } from "../package-manager.ts";
 import type { Io } from "./context.ts";
 
 export interface InitFlags {
@@ -135,7 +136,7 @@ export async function runInit(io: Io, flags: InitFlags): Promise<number> {
   const targetsAction = actions.find((a) => a.file === "targets.json")!;
   const targetsText = targetsAction.content ?? files.get("targets.json")!;
 
-  const report: InitReport = { dryRun, decisions, bun, bunVersion, imported, actions, targetsJson: targetsText, probe };
+  const report: InitReport = { dryRun, decisions, bun, bunVersion, imported, actions, targetsJson: targetsText, probe, install: installTool(root) };
   if (lock) report.lock = lock;
   if (!dryRun) {
     for (const action of actions.filter((a) => a.kind === "create" || a.kind === "update")) {
@@ -188,6 +189,26 @@ async function projectBun(reader: ImportReader, io: Io): Promise<BunVersionChoic
   }
   return chooseBunVersion(claims, published);
 }
+
+/**
+ * The tool that installs the project, decided as the clean room decides it
+ * (verify/package-manager.ts), so init says now what `parity` would refuse after a build: lockfiles
+ * of two tools, or a packageManager without its lockfile. No lockfile yet is fine here: the
+ * install after init writes one.
+ */
+function installTool(root: string): InstallOutcome {
+  const run = execaSync("git", ["rev-parse", "--show-toplevel"], { cwd: root, reject: false });
+  const top = run.exitCode === 0 ? path.resolve(String(run.stdout).trim()) : root;
+  try {
+    return { tool: chooseInstallTool(root, top, (f) => path.relative(root, f) || "the project folder").tool };
+  } catch (error) {
+    if (error instanceof UsageError && /^no lockfile/.test(error.message)) return {};
+    if (error instanceof UsageError) return { problem: error.message, fix: error.fix ?? "" };
+    throw error;
+  }
+}
+
+type InstallOutcome = { tool?: PackageManager; problem?: string; fix?: string };
 
 type ProbeOutcome = { cases: SmokeCaseJson[]; tried: ProbeResult[]; bun: string } | { skipped: string };
 
@@ -251,6 +272,7 @@ interface InitReport {
   targetsJson: string;
   probe: ProbeOutcome;
   lock?: LockOutcome;
+  install: InstallOutcome;
 }
 
 const VERB: Record<FileAction["kind"], [string, string]> = {
@@ -306,11 +328,14 @@ export function formatInit(report: InitReport): string {
   }
   const changed = actions.some((a) => a.kind === "create" || a.kind === "update");
   if (!changed && report.lock && !("error" in report.lock) && report.lock.unchanged) return out + "\nNothing to do: the project is already set up.\n";
+  const install = report.install;
+  if (install.problem) out += `\nInstalling: the clean room (bun verify parity) will refuse this project:\n  ${install.problem}\n  fix: ${install.fix}\n`;
+  const installCommand = `${install.tool ?? "npm"} install`;
   out += `
 Next:
-  npm install                          # bun, just and bun-parity at the pinned versions
+  ${installCommand.padEnd(37)}# bun, just and bun-parity at the pinned versions${install.tool && install.tool !== "npm" ? ` (your lockfile is ${install.tool}'s)` : ""}
   just build-all && npx bun verify parity
-  (commit targets.json, bun-runtimes.lock.json and the justfile)
+  (commit targets.json, bun-runtimes.lock.json, the justfile and the lockfile)
 `;
   return out;
 }
