@@ -198,6 +198,13 @@ describe("run-time reads that only work on the build machine (smoke-runtime-read
     expect(r.reason).toContain(`hint: ${path.join(app, "src", "about.txt")} is inside the project folder, which smoke hides`);
   });
 
+  it("fails a __dirname read whose error the program catches, naming the build folder inside the executable", () => {
+    const r = byName(json, "linux-x64", "about through __dirname, the error caught");
+    expect(r).toMatchObject({ status: "fail", projectFolder: "hidden", exitCode: 0, stdout: "unknown\n" });
+    expect(r.source).toMatchObject({ exitCode: 0, stdout: "smoke-runtime-reads reads this file at run time\n" });
+    expect(r.reason).toMatch(new RegExp(`hint: the executable contains the build folder ${app.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/ \\(\\d+ times?\\), which smoke hides from it`));
+  });
+
   it("fails an import.meta.dirname read: /$bunfs/root holds no such file", () => {
     const r = byName(json, "linux-x64", "about through import.meta.dirname");
     expect(r.status).toBe("fail");
@@ -261,6 +268,9 @@ describe("normalizing before comparing", () => {
     expect(normalizeOutput(source, [], [], true)).toBe(normalizeOutput(executable, [], [], true));
     expect(normalizeOutput(source, [], [], true)).toBe("error: no config\n      at <stack frames>\n\nBun v1.4.5 (Linux x64)\n");
     expect(firstDifference(normalizeOutput(source, [], []), normalizeOutput(executable, [], []))).toMatchObject({ line: 1 });
+    // A long minified line gets an empty line where a short one gets the caret (Bun 1.4.5).
+    const longLine = `2 | ${"var a=1;".repeat(40)}throw new Error("no config")\n\nerror: no config\n      at /$bunfs/root/tool:2:330\n\nBun v1.4.5 (Linux x64)\n`;
+    expect(normalizeOutput(longLine, [], [], true)).toBe(normalizeOutput(source, [], [], true));
   });
 
   it("finds the first differing line, including output that ends early", () => {
