@@ -345,6 +345,20 @@ export function missingPaths(stderr: string): string[] {
 const buildFolderCounts = new Map<string, Promise<number>>();
 
 /**
+ * How often the bytes hold the folder's absolute path as a whole path: followed by a separator
+ * or a quote (`var __dirname = "/home/me/cli"`), not by more of a longer name (/home/me/cli2).
+ */
+export function buildFolderMentions(bytes: Buffer, folder: string): number {
+  const needle = Buffer.from(folder);
+  let count = 0;
+  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + needle.length)) {
+    const next = bytes[at + needle.length];
+    if (next === undefined || !/[\w.-]/.test(String.fromCharCode(next))) count++;
+  }
+  return count;
+}
+
+/**
  * When a compare case differs and the executable holds the absolute project folder, the
  * difference is most likely a run-time read from it (Bun inlines __dirname/__filename as the
  * build folder, oven-sh/bun#29066): the source run finds the file, the executable, with the
@@ -353,17 +367,12 @@ const buildFolderCounts = new Map<string, Promise<number>>();
 async function buildFolderHint(file: string, projectDir: string): Promise<string[]> {
   const key = `${file}\0${projectDir}`;
   if (!buildFolderCounts.has(key)) {
-    buildFolderCounts.set(key, readFile(file).then((bytes) => {
-      const needle = Buffer.from(projectDir + path.sep);
-      let count = 0;
-      for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + needle.length)) count++;
-      return count;
-    }).catch(() => 0));
+    buildFolderCounts.set(key, readFile(file).then((bytes) => buildFolderMentions(bytes, projectDir)).catch(() => 0));
   }
   const count = await buildFolderCounts.get(key)!;
   if (count === 0) return [];
   return [
-    `hint: the executable contains the build folder ${projectDir}${path.sep} (${count} time${count === 1 ? "" : "s"}), which smoke hides from it because users' machines do not have it: ` +
+    `hint: the executable contains the build folder ${projectDir} (${count} time${count === 1 ? "" : "s"}), which smoke hides from it because users' machines do not have it: ` +
       "it probably reads a file there at run time (Bun inlines __dirname and __filename as the build folder, oven-sh/bun#29066), so it works on the build machine only. " +
       'Import the file so it is embedded (import pkg from "./package.json", or with { type: "file" }).',
   ];
