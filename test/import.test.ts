@@ -107,6 +107,18 @@ describe("importing a build from the project's own files", () => {
     expect(result.name?.value).toBe("demo");
   });
 
+  it("a Makefile with .PHONY: the build is named by its real target; --target node with --compile is the host only", () => {
+    const result = importBuild(memory({
+      "package.json": pkg(),
+      Makefile: [".PHONY: clean build", "clean:", "\t@rm -rf dist", "build: clean", "\t@bun build src/cli.ts --target node --compile --outfile demo", "\t@mkdir dist", "\t@mv demo dist", ""].join("\n"),
+      "src/cli.ts": "console.log(1)\n",
+    }));
+    expect(result.source?.root).toBe("Makefile target build");
+    expect(result.targets).toEqual([]);
+    expect(texts(result.notImported)).toContain("no --target=bun-<os>-<arch>: the build makes an executable for the machine it runs on only; init proposes the default targets (--targets to choose)");
+    expect(texts(result.notImported).filter((t) => t.startsWith("`mv demo dist` runs after the compile"))).toHaveLength(1);
+  });
+
   it("a shell script nothing runs (bundle.sh run by hand) is read too; its flags are said once, its plain bundle is not a post-step", () => {
     const result = importBuild(projectReader(path.join(FIXTURES, "init", "standalone-script")));
     expect(result.source).toMatchObject({ at: { file: "bundle.sh", line: 1 }, root: "bundle.sh (no script, recipe or workflow runs it)" });

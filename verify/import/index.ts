@@ -139,6 +139,7 @@ export function importBuild(reader: ImportReader): BuildImport {
     }
   }
   if (result.targets.length > 0) result.imported.push({ at: call.at, text: `targets ${result.targets.map((t) => t.bunTarget ?? t.id).join(", ")}` });
+  else if (group.some((g) => g.call.notImported.some((n) => n.text.startsWith("--target=")))) result.notImported.push({ at: call.at, text: "no --target=bun-<os>-<arch>: the build makes an executable for the machine it runs on only; init proposes the default targets (--targets to choose)" });
   else result.notImported.push({ at: call.at, text: "no --target: the build makes an executable for the machine it runs on only; init proposes the default targets (--targets to choose)" });
 
   // Name, from the output file (dist/mycli-linux-x64 -> mycli).

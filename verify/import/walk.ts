@@ -35,7 +35,8 @@ export function walkProject(reader: ProjectReader): BuildRoute[] {
     for (const recipe of walker.justRecipes(justfile).keys()) routes.push({ root: `${justfile} recipe ${recipe}`, steps: walker.just(recipe, [], 0) });
   }
   if (reader.read("Makefile") !== undefined || reader.read("makefile") !== undefined) {
-    for (const target of walker.makeTargets().keys()) routes.push({ root: `Makefile target ${target}`, steps: walker.make(target, [], 0) });
+    // .PHONY, .DEFAULT_GOAL and make's other special targets are not builds of their own.
+    for (const target of [...walker.makeTargets().keys()].filter((t) => !t.startsWith("."))) routes.push({ root: `Makefile target ${target}`, steps: walker.make(target, [], 0) });
   }
   for (const file of reader.list(".github/workflows").filter((f) => /\.ya?ml$/.test(f))) {
     routes.push(...walker.workflow(file));
