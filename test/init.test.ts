@@ -147,3 +147,15 @@ describe("init names the tool that installs the project, as the clean room will 
     expect(result.stdout).not.toContain("will refuse");
   });
 });
+
+describe("init run twice on a project with its own Justfile", () => {
+  it("the second run calls the recipes the first added its own, not the user's", async () => {
+    const dir = copyFixture("init/capital-justfile");
+    const first = await runCli(["init", "--no-probe", "--no-pin"], { cwd: dir });
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/updated\s+Justfile\s+added recipes build, build-all, parity, smoke, inspect, security, lint to your Justfile\n/);
+    const second = await runCli(["init", "--no-probe", "--no-pin"], { cwd: dir });
+    expect(second.stdout).toMatch(/unchanged\s+Justfile\s+already has every recipe bun-parity needs\n/);
+    expect(second.stdout).not.toContain("kept your own");
+  });
+});

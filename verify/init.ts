@@ -327,7 +327,8 @@ ${recipes.map((r) => r.text).join("\n")}`;
   }
   const have = justfileRecipes(existing);
   const missing = recipes.filter((r) => !have.has(r.name));
-  const kept = RECIPES.filter((r) => have.has(r.name)).map((r) => r.name);
+  // A recipe with init's exact text is one an earlier init wrote, not the user's own.
+  const kept = RECIPES.filter((r) => have.has(r.name) && !existing.includes(r.text)).map((r) => r.name);
   const keptNote = kept.length > 0 ? `; kept your own ${kept.join(", ")} (bun verify parity runs \`just build-all\` as the native build: it should call \`npx bun verify build\`)` : "";
   if (missing.length === 0) return { file: file!, kind: "unchanged", why: `already has every recipe bun-parity needs${keptNote}` };
   const content = `${existing.replace(/\n*$/, "\n")}\n${BLOCK_HEADER}\n\n${missing.map((r) => r.text).join("\n")}`;
