@@ -230,6 +230,17 @@ describe("what only some versions need", () => {
     expect(build.stderr).toContain("bun-darwin-aarch64-v1.2.5 exists: Bun before 1.3.6 would compile darwin-arm64 with that file instead of the pinned runtime");
   });
 
+  it("a target that stops the build lets the others finish first, and the process exits", async () => {
+    const dir = project("1.2.5", ["linux-x64", "darwin-arm64"]);
+    writeFileSync(path.join(dir, "bun-darwin-aarch64-v1.2.5"), "not the pinned runtime");
+    // darwin-arm64 stops at once; linux-x64 is still compiling. Before, the hash pool closed
+    // under it and the worker it then started kept the process alive forever.
+    const build = await runCli(["build"], { cwd: dir, env: { BUN_PARITY_BUN: await compilerFor("1.2.5"), BUN_PARITY_JOBS: "2" }, timeout: 180_000 });
+    expect(build.exitCode, build.stderr.slice(-1000)).toBe(2);
+    expect(build.stderr).toContain("bun-darwin-aarch64-v1.2.5 exists");
+    expect(build.stderr).toMatch(/linux-x64: done/);
+  }, 240_000);
+
   it("refuses a Bun older than 1.2.0 with the reason and what to pin", async () => {
     const dir = project("1.1.38", ["linux-x64"]);
     const plan = await cli("1.1.38", ["plan"], dir);

@@ -53,7 +53,11 @@ export class HashPool {
 
   constructor(private readonly size = availableParallelism()) {}
 
+  private closed = false;
+
   hash(file: string): Promise<FileDigest> {
+    // A worker started after close() would never be terminated and keep the process alive.
+    if (this.closed) return Promise.reject(new Error(`cannot hash ${file}: the hash pool is closed`));
     return new Promise((resolve, reject) => {
       this.queue.push({ file, resolve, reject });
       this.pump();
@@ -61,6 +65,7 @@ export class HashPool {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
     this.idle.length = 0;
