@@ -54,6 +54,15 @@ describe("importing a build from the project's own files", () => {
     expect(texts(result.notImported)).toContain("no --target: the build makes an executable for the machine it runs on only; init proposes the default targets (--targets to choose)");
   });
 
+  it("the compile's own script does not write its entry, the script that runs both does: that one's pre-step, not its lint", () => {
+    const dir = path.join(FIXTURES, "init", "split-scripts");
+    const result = importBuild({ ...projectReader(dir), ignored: (rel: string) => rel.startsWith("dist/") || rel.startsWith("bin/") });
+    expect(result.source?.root).toBe('package.json script "build:compile"');
+    expect(result.entry?.file).toBe("dist/main.mjs");
+    expect(result.build.prepare).toEqual(["node scripts/bundle.mjs"]);
+    expect(texts(result.notImported).some((t) => t.includes("no step before the compile writes it"))).toBe(false);
+  });
+
   it("two compiles in one script line are two calls with their own targets", () => {
     const result = importBuild(projectReader(path.join(FIXTURES, "init", "pinned-bun")));
     expect(result.targets.map((t) => t.id)).toEqual(["linux-x64", "darwin-x64"]);

@@ -50,10 +50,12 @@ export interface BuildImport {
 const NOT_A_PRE_STEP = /^(rm|rmdir|mkdir|echo|printf|cp|mv|chmod|ls|cat|test|\[|true|false|set|exit|sleep|cd|export|tee|du|file|shasum|sha256sum|md5sum|zip|tar|gzip|git|gh|codesign|rcodesign|xattr|upx|strip|eslint|prettier|biome|oxlint|vitest|jest|mocha|ava|tap|npm-check|node_modules\/\.bin\/eslint)$/;
 const INSTALL = /^(npm (ci|install|i)\b|bun install|bun i\b|pnpm (install|i)\b|yarn( install)?$|yarn install)/;
 const CHECK = /(^|\s)(--noEmit|--check|lint|test|typecheck|type-check|format)(\s|$|:)/;
+/** A command run by a lint/test/check script (`"lint:tsc": "tsc"`) checks; it writes no entry. */
+const CHECK_SCRIPT = /^package\.json script "(pre)?(lint|test|check|typecheck|type-check|format|fmt)([:"_-])/;
 
 export function importBuild(reader: ImportReader): BuildImport {
   const routes = walkProject(reader);
-  const seen = new Map<string, { call: CompileCall; root: string; before: Step[]; after: Step[] }>();
+  const seen = new Map<string, { call: CompileCall; root: string; before: Step[]; after: Step[]; longer: Step[][] }>();
   for (const route of routes) {
     route.steps.forEach((step, i) => {
       if (step.kind !== "compile") return;
@@ -61,7 +63,10 @@ export function importBuild(reader: ImportReader): BuildImport {
       const key = `${step.call.at.file}:${step.call.at.line}:${step.call.entry ? describe(step.call.entry) : ""}:${step.call.targets.map(describe).join(",")}:${step.call.outfiles.map(describe).join(",")}`;
       const previous = seen.get(key);
       // The shortest route to a compile is its own script, not a release script that also lints and tests.
-      if (!previous || step.call.via.length < previous.call.via.length) seen.set(key, { call: step.call, root: route.root, before: route.steps.slice(0, i), after: route.steps.slice(i + 1) });
+      const before = route.steps.slice(0, i);
+      if (!previous) seen.set(key, { call: step.call, root: route.root, before, after: route.steps.slice(i + 1), longer: [] });
+      else if (step.call.via.length < previous.call.via.length) seen.set(key, { call: step.call, root: route.root, before, after: route.steps.slice(i + 1), longer: [previous.before, ...previous.longer] });
+      else previous.longer.push(before);
     });
   }
   const result: BuildImport = { targets: [], build: {}, imported: [], notImported: [], found: [] };
@@ -149,8 +154,13 @@ export function importBuild(reader: ImportReader): BuildImport {
   // Pre-steps whose output is the entry.
   if (result.entry) {
     const generated = reader.read(result.entry.file) === undefined || reader.ignored(result.entry.file);
-    const candidates = chosen.before.filter((s): s is Extract<Step, { kind: "command" }> => s.kind === "command");
-    const meaningful = candidates.filter((s) => !NOT_A_PRE_STEP.test(s.program) && !INSTALL.test(s.text) && !CHECK.test(s.text));
+    const meaningfulIn = (steps: Step[]) => steps.filter((s): s is Extract<Step, { kind: "command" }> => s.kind === "command")
+      .filter((s) => !NOT_A_PRE_STEP.test(s.program) && !INSTALL.test(s.text) && !CHECK.test(s.text) && !s.via.some((v) => CHECK_SCRIPT.test(v)));
+    // The shortest route to the compile (its own script, "build:compile") may not run the step
+    // that writes a generated entry; the script that runs both ("build": "... && pnpm
+    // build:bundle && pnpm build:compile") does.
+    let meaningful = meaningfulIn(chosen.before);
+    if (generated && meaningful.length === 0) meaningful = chosen.longer.map(meaningfulIn).find((m) => m.length > 0) ?? [];
     if (generated) {
       if (meaningful.length > 0) {
         result.build.prepare = meaningful.map((s) => (s.cwd ? `cd ${s.cwd} && ${s.text}` : s.text));

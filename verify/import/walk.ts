@@ -152,8 +152,8 @@ class Walker {
       const name = isRun ? args[1] : args[0];
       if (name && (isRun || program !== "npm") && this.scripts[name] !== undefined && cwd === "") return this.script(name, here, depth + 1);
       const file = isRun ? args[1] : args[0];
-      if (program === "bun" && file && SCRIPT_EXTENSIONS.test(file)) return this.file(path.posix.join(cwd, file), here, depth);
-      if (program === "bun" && file && /\.sh$/.test(file)) return this.file(path.posix.join(cwd, file), here, depth);
+      if (program === "bun" && file && SCRIPT_EXTENSIONS.test(file)) return this.compilingFile(path.posix.join(cwd, file), here, depth);
+      if (program === "bun" && file && /\.sh$/.test(file)) return this.compilingFile(path.posix.join(cwd, file), here, depth);
       return undefined;
     }
     if (program === "run-s" || program === "npm-run-all") {
@@ -161,12 +161,12 @@ class Walker {
     }
     if (["node", "tsx", "ts-node", "zx", "esno", "jiti", "vite-node"].includes(program) || ((program === "npx" || program === "bunx" || program === "pnpx") && ["tsx", "ts-node", "zx", "esno", "jiti"].includes(args[0] ?? ""))) {
       const file = program === "npx" || program === "bunx" || program === "pnpx" ? args[1] : args[0];
-      return file && (SCRIPT_EXTENSIONS.test(file) || /\.sh$/.test(file)) ? this.file(path.posix.join(cwd, file), here, depth) : undefined;
+      return file && (SCRIPT_EXTENSIONS.test(file) || /\.sh$/.test(file)) ? this.compilingFile(path.posix.join(cwd, file), here, depth) : undefined;
     }
-    if ((program === "sh" || program === "bash" || program === "zsh") && args[0] && !rest.includes("-c")) return this.file(path.posix.join(cwd, args[0]), here, depth);
+    if ((program === "sh" || program === "bash" || program === "zsh") && args[0] && !rest.includes("-c")) return this.compilingFile(path.posix.join(cwd, args[0]), here, depth);
     if (program.startsWith("./") || program.startsWith("scripts/")) {
       const file = path.posix.join(cwd, program);
-      if (this.reader.read(file) !== undefined) return this.file(file, here, depth);
+      if (this.reader.read(file) !== undefined) return this.compilingFile(file, here, depth);
     }
     if (program === "just") {
       const recipe = args[0] ?? this.firstJustRecipe();
@@ -177,6 +177,15 @@ class Walker {
       return target ? this.make(target, here, depth + 1) : undefined;
     }
     return undefined;
+  }
+
+  /**
+   * The steps of a file a command runs, when it compiles; otherwise undefined, so the command
+   * itself (`node scripts/bundle.mjs`, `./gen.sh`) stays one step: a pre-step is the whole file.
+   */
+  private compilingFile(file: string, via: string[], depth: number): Step[] | undefined {
+    const steps = this.file(file, via, depth);
+    return steps?.some((s) => s.kind === "compile") ? steps : undefined;
   }
 
   file(file: string, via: string[], depth: number): Step[] | undefined {
