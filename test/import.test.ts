@@ -286,6 +286,26 @@ describe("the project's own Bun version", () => {
     expect(bunVersionClaims(memory({ "mise.toml": '[tools]\nbun = "1.2.3"\n' }))[0]).toMatchObject({ exact: "1.2.3", source: "mise" });
   });
 
+  it("a workspace package is pinned where the workspace is: the root's packageManager beats the package's engines range; the root workflow is a conflict", () => {
+    const reader = projectReader(path.join(FIXTURES, "init", "workspace-pin", "packages", "cli"));
+    const claims = bunVersionClaims(reader, ["..", "../.."]);
+    const choice = chooseBunVersion(claims, ["1.3.7", "1.3.9", "1.4.5"]);
+    expect(choice.version).toBe("1.3.9");
+    expect(choice.from?.at).toEqual({ file: "../../package.json", line: 5 });
+    expect(choice.conflicts.map((c) => `${c.at.file}:${c.at.line} ${c.spec}`)).toEqual(["../../.github/workflows/release.yml:10 1.3.7"]);
+    // Without the ancestors, only the range: the newest Bun, which the project never builds with.
+    expect(chooseBunVersion(bunVersionClaims(reader), ["1.3.7", "1.3.9", "1.4.5"]).version).toBe("1.4.5");
+  });
+
+  it("a workspace package's lockfile is the root's", () => {
+    const reader = memory({
+      "package.json": pkg({ devDependencies: { bun: "^1.3.0" } }),
+      "../../package.json": JSON.stringify({ workspaces: ["packages/*"] }),
+      "../../bun.lock": '{\n  "packages": {\n    "bun": ["bun@1.3.11", "", {}, "sha512-x"],\n  }\n}\n',
+    });
+    expect(chooseBunVersion(bunVersionClaims(reader, ["..", "../.."]), undefined)).toMatchObject({ version: "1.3.11", from: { source: "lockfile", at: { file: "../../bun.lock", line: 3 } } });
+  });
+
   it("picks the newest published version that satisfies a range, and nothing for 'latest'", () => {
     const claims = bunVersionClaims(memory({ "package.json": pkg({ engines: { bun: ">=1.2.0 <1.4.0" } }) }));
     expect(chooseBunVersion(claims, ["1.1.9", "1.2.5", "1.3.14", "1.3.15-canary.1", "1.4.5"]).version).toBe("1.3.14");

@@ -159,3 +159,16 @@ describe("init run twice on a project with its own Justfile", () => {
     expect(second.stdout).not.toContain("kept your own");
   });
 });
+
+describe("init in a workspace package", () => {
+  it("takes the Bun the workspace root pins, and leaves out a default target that Bun cannot build", async () => {
+    const root = copyFixture("init/workspace-pin");
+    await execa("git", ["init", "-q"], { cwd: root });
+    const result = await runCli(["init", "--dry-run", "--no-probe"], { cwd: path.join(root, "packages", "cli") });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain("  Bun 1.3.9: the version ../../package.json:5 names (1.3.9)\n");
+    expect(result.stdout).toContain("  note: ../../.github/workflows/release.yml:10 says 1.3.7; the executables are built with 1.3.9\n");
+    expect(result.stdout).toContain("  target windows-arm64 left out: bun-windows-arm64 first shipped in Bun 1.3.10 (@oven/bun-windows-aarch64 starts there), and the project's Bun is 1.3.9\n");
+    expect(result.stdout).not.toContain('"id": "windows-arm64"');
+  });
+});

@@ -176,7 +176,7 @@ function parseInitConfig(text: string, root: string, bunVersion: string): Config
 }
 
 async function projectBun(reader: ImportReader, io: Io): Promise<BunVersionChoice> {
-  const claims = bunVersionClaims(reader);
+  const claims = bunVersionClaims(reader, ancestorsInCheckout(io.cwd));
   const needsRegistry = claims.length > 0 && !claims.some((c) => c.exact !== undefined);
   let published: string[] | undefined;
   if (needsRegistry) {
@@ -190,6 +190,20 @@ async function projectBun(reader: ImportReader, io: Io): Promise<BunVersionChoic
   return chooseBunVersion(claims, published);
 }
 
+/** The checkout root: git's top level, or the folder itself outside a git checkout. */
+function checkoutRoot(root: string): string {
+  const run = execaSync("git", ["rev-parse", "--show-toplevel"], { cwd: root, reject: false });
+  return run.exitCode === 0 ? path.resolve(String(run.stdout).trim()) : root;
+}
+
+/** The folders above a workspace package up to its checkout root, as relative paths ("..", "../.."). */
+function ancestorsInCheckout(root: string): string[] {
+  const top = checkoutRoot(root);
+  const depth = path.relative(top, path.resolve(root)).split(path.sep).filter(Boolean).length;
+  if (depth === 0 || path.relative(top, path.resolve(root)).startsWith("..")) return [];
+  return Array.from({ length: depth }, (_, i) => Array(i + 1).fill("..").join("/"));
+}
+
 /**
  * The tool that installs the project, decided as the clean room decides it
  * (verify/package-manager.ts), so init says now what `parity` would refuse after a build: lockfiles
@@ -197,8 +211,7 @@ async function projectBun(reader: ImportReader, io: Io): Promise<BunVersionChoic
  * install after init writes one.
  */
 function installTool(root: string): InstallOutcome {
-  const run = execaSync("git", ["rev-parse", "--show-toplevel"], { cwd: root, reject: false });
-  const top = run.exitCode === 0 ? path.resolve(String(run.stdout).trim()) : root;
+  const top = checkoutRoot(root);
   try {
     return { tool: chooseInstallTool(root, top, (f) => path.relative(root, f) || "the project folder").tool };
   } catch (error) {
@@ -294,6 +307,7 @@ export function formatInit(report: InitReport): string {
       ? `  Bun ${report.bunVersion}: from --bun\n`
       : `  Bun ${report.bunVersion}: the project names no Bun version; proposing the one this bun-parity is tested with\n`;
   for (const c of bun.conflicts) out += `  note: ${c.at.file}:${c.at.line} says ${c.spec}; the executables are built with ${report.bunVersion}\n`;
+  for (const d of decisions.droppedTargets ?? []) out += `  target ${d.id} left out: ${d.why}, and the project's Bun is ${report.bunVersion}\n`;
 
   if (imported.source) {
     out += `\nImported from your build (${imported.source.root}, ${imported.source.at.file}:${imported.source.at.line}):\n`;

@@ -96,8 +96,9 @@ export function importBuild(reader: ImportReader): BuildImport {
   if (call.build.env?.NODE_ENV === undefined) {
     result.notImported.push({ at: call.at, text: "NODE_ENV: your build does not set it, so Bun inlines the builder's value (\"development\" when unset); bun-parity pins \"production\" (set build.env.NODE_ENV to keep the old value)" });
   }
-  if (call.build.autoload?.dotenv === undefined || call.build.autoload?.bunfig === undefined) {
-    result.imported.push({ at: call.at, text: "autoload: your executables load .env and bunfig.toml from the folder they run in (Bun's default), kept; set build.autoload to false so they behave the same everywhere" });
+  const defaulted = [call.build.autoload?.dotenv === undefined ? ".env" : undefined, call.build.autoload?.bunfig === undefined ? "bunfig.toml" : undefined].filter((f) => f !== undefined);
+  if (defaulted.length > 0) {
+    result.imported.push({ at: call.at, text: `autoload: your executables load ${defaulted.join(" and ")} from the folder they run in (Bun's default), kept; set build.autoload to false so they behave the same everywhere` });
   }
 
   // Entry.
@@ -119,12 +120,14 @@ export function importBuild(reader: ImportReader): BuildImport {
   }
 
   // Targets, from every compile of the group (a justfile recipe per target, a loop, a matrix).
+  let computedTarget = false;
   const ids = new Set<string>();
   for (const { call: c } of group) {
     for (const value of c.targets) {
       const text = literal(value);
       if (text === undefined) {
         result.notImported.push({ at: c.at, text: `--target=${describe(value)}: computed; the targets were not imported` });
+        computedTarget = true;
         continue;
       }
       const parsed = parseBunTarget(text);
@@ -144,7 +147,10 @@ export function importBuild(reader: ImportReader): BuildImport {
     }
   }
   if (result.targets.length > 0) result.imported.push({ at: call.at, text: `targets ${result.targets.map((t) => t.bunTarget ?? t.id).join(", ")}` });
-  else if (group.some((g) => g.call.notImported.some((n) => n.text.startsWith("--target=")))) result.notImported.push({ at: call.at, text: "no --target=bun-<os>-<arch>: the build makes an executable for the machine it runs on only; init proposes the default targets (--targets to choose)" });
+  else if (computedTarget) {
+    // The computed --target is reported above; the defaults stand in for it.
+    result.notImported.push({ at: call.at, text: "init proposes the default targets instead (--targets to choose)" });
+  } else if (group.some((g) => g.call.notImported.some((n) => n.text.startsWith("--target=")))) result.notImported.push({ at: call.at, text: "no --target=bun-<os>-<arch>: the build makes an executable for the machine it runs on only; init proposes the default targets (--targets to choose)" });
   else result.notImported.push({ at: call.at, text: "no --target: the build makes an executable for the machine it runs on only; init proposes the default targets (--targets to choose)" });
 
   // Name, from the output file (dist/mycli-linux-x64 -> mycli).
