@@ -237,6 +237,20 @@ describe("importing a build from the project's own files", () => {
     expect(result.entry?.note).toContain("your build compiles bin/demo");
   });
 
+  it("a target loop with destructuring, joined into a shell string with a conditional flag: every target, the flag with a note, one note per post-step line", () => {
+    const result = importBuild(projectReader(path.join(FIXTURES, "init", "joined-loop")));
+    expect(result.entry?.file).toBe("src/cli.ts");
+    expect(result.targets.map((t) => t.id)).toEqual(["linux-x64", "darwin-arm64", "windows-x64"]);
+    expect(result.build).toMatchObject({ bytecode: true, minify: true, define: { __KIND__: '"release"' } });
+    expect(result.name?.value).toBe("looper");
+    const notes = texts(result.notImported);
+    expect(notes).toContain("scripts/binaries.ts:18: `...(isWin ? [] : [\"--bytecode\"])` adds --bytecode only under a condition; imported for every target: check targets.json");
+    const post = notes.filter((t) => t.includes("runs after the compile"));
+    expect(post).toHaveLength(1);
+    expect(post[0]).toMatch(/^`cp assets\/LICENSE.txt out\/linux-x64\/LICENSE.txt` runs after the compile/);
+    expect(notes.filter((t) => t.startsWith("another compile"))).toEqual([]);
+  });
+
   it("reports a post-step that changes the executable, and other compiles it did not import", () => {
     const result = importBuild(memory({
       "package.json": pkg({ scripts: { a: "bun build --compile --target=bun-linux-x64 --target=bun-linux-arm64 src/cli.ts --outfile out/a && upx --best out/a && echo done", b: "bun build --compile src/other.ts --outfile out/b" } }),
@@ -246,7 +260,7 @@ describe("importing a build from the project's own files", () => {
     expect(result.entry?.file).toBe("src/cli.ts");
     expect(texts(result.notImported).some((t) => t.startsWith("another compile (src/other.ts)"))).toBe(true);
     expect(texts(result.notImported).filter((t) => t.includes("runs after the compile"))).toEqual([
-      "`upx --best out/a` runs after the compile: bun-parity ships the compiler's output as it is (checksums and archives come from bun verify build / package); if this step changes the executable, parity with this build is not possible until it is dropped",
+      "`upx --best out/a` runs after the compile: bun-parity ships the compiler's output alone (checksums and archives come from bun verify build / package), without files this step puts next to it; if it changes the executable, parity with this build is not possible until it is dropped",
     ]);
   });
 });

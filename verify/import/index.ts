@@ -183,17 +183,24 @@ export function importBuild(reader: ImportReader): BuildImport {
   // Post-steps that touch what the compile wrote (strip, upx, a binary patcher, codesign): the
   // executables bun-parity ships are the compiler's output, so say what it will not do.
   const outputs = group.flatMap((g) => g.call.outfiles).map((o) => literal(o.slice(0, 1)) ?? describe(o)).map((o) => path.posix.dirname(o.replace(ROOT_MARK, "")));
+  // One note per line: a loop over targets runs the same post-step once per target.
+  const postLines = new Set<string>();
   for (const step of chosen.after) {
     if (step.kind !== "command" || /^(echo|printf|ls|cat|du|file|test|\[|true|sleep|set)$/.test(step.program)) continue;
+    if (postLines.has(`${step.at.file}:${step.at.line}`)) continue;
+    postLines.add(`${step.at.file}:${step.at.line}`);
     // `bun build` without --compile writes a JavaScript bundle beside the executables; it does not change them.
     if (/^bunx? build(\s|$)/.test(step.text.replace(/^(npx|pnpm|yarn) bun /, "bun "))) {
       result.notImported.push({ at: step.at, text: `\`${step.text}\` is a bun build without --compile (a JavaScript bundle, not an executable): bun-parity does not build it` });
       continue;
     }
     const touches = outputs.some((dir) => dir !== "." && step.text.includes(dir)) || /^(strip|upx|codesign|rcodesign|binpunch|chmod|mv)$/.test(step.program);
-    if (touches) result.notImported.push({ at: step.at, text: `\`${step.text}\` runs after the compile: bun-parity ships the compiler's output as it is (checksums and archives come from bun verify build / package); if this step changes the executable, parity with this build is not possible until it is dropped` });
+    if (touches) result.notImported.push({ at: step.at, text: `\`${step.text}\` runs after the compile: bun-parity ships the compiler's output alone (checksums and archives come from bun verify build / package), without files this step puts next to it; if it changes the executable, parity with this build is not possible until it is dropped` });
   }
+  const otherLines = new Set<string>();
   for (const other of others) {
+    if (otherLines.has(`${other.call.at.file}:${other.call.at.line}`)) continue;
+    otherLines.add(`${other.call.at.file}:${other.call.at.line}`);
     const entry = other.call.entry ? describe(projectPath(other.call.entry, other.call.cwd)) : "?";
     result.notImported.push({ at: other.call.at, text: `another compile (${entry}${other.call.targets.length > 0 ? `, ${other.call.targets.map(describe).join(" ")}` : ""}) differs from the one imported; bun-parity builds one program per targets.json` });
   }

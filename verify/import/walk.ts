@@ -5,7 +5,7 @@ import path from "node:path";
 import YAML from "yaml";
 import type { ProjectReader } from "./bun-version.ts";
 import { type CompileCall, type Located, bunBuildStart, readCompileArgv } from "./compile-call.ts";
-import { readScriptFile } from "./script-file.ts";
+import { ROOT_MARK, readScriptFile } from "./script-file.ts";
 import { type Scope, type ShellCommand, evaluateWord, interpret, parseShell, wordText } from "./shell.ts";
 import { type Sym, describe, lit, literal } from "./symbolic.ts";
 
@@ -125,7 +125,8 @@ class Walker {
   /** Classifies one command given as words (each with its alternatives). */
   words(words: Sym[][], env: [string, Sym[]][], at: Located, via: string[], cwd: string, depth: number, text?: string): Step[] {
     const texts = words.map((w) => literal(w[0] ?? []) ?? describe(w[0] ?? []));
-    const shown = text ?? texts.join(" ");
+    // A path a script built from import.meta.dir / __dirname is shown project-relative.
+    const shown = (text ?? texts.join(" ")).replaceAll(ROOT_MARK, "");
     const start = bunBuildStart(texts);
     if (start >= 0) {
       const call = readCompileArgv(words.slice(start), at, [...via, `${at.file}:${at.line}`], cwd, env);
@@ -195,7 +196,9 @@ class Walker {
     if (SCRIPT_EXTENSIONS.test(file)) {
       return readScriptFile(text, file, here).flatMap((s): Step[] => {
         if (s.kind === "compile") return [{ kind: "compile", call: s.call }];
-        return this.words(s.command.words, [], s.command.at, here, "", depth + 1);
+        const steps = this.words(s.command.words, [], s.command.at, here, "", depth + 1);
+        for (const step of steps) if (step.kind === "compile") step.call.notImported.push(...(s.command.notes ?? []).map((text) => ({ at: s.command.at, text })));
+        return steps;
       });
     }
     // A shell script (by extension or shebang).
