@@ -251,6 +251,24 @@ describe("importing a build from the project's own files", () => {
     expect(notes.filter((t) => t.startsWith("another compile"))).toEqual([]);
   });
 
+  it("a define whose value depends on the target is not imported with one target's value", () => {
+    const result = importBuild(memory({
+      "package.json": pkg({ scripts: { build: "bun scripts/build.ts" } }),
+      "scripts/build.ts": [
+        'for (const target of ["bun-linux-x64", "bun-linux-x64-musl"]) {',
+        "  await Bun.build({",
+        '    entrypoints: ["src/cli.ts"],',
+        '    define: { LIBC: JSON.stringify(target.includes("-musl") ? "musl" : "glibc"), MODE: JSON.stringify("cli") },',
+        "    compile: { target, outfile: `dist/demo-${target}` },",
+        "  });",
+        "}",
+      ].join("\n"),
+      "src/cli.ts": "console.log(1)\n",
+    }));
+    expect(result.build.define).toEqual({ MODE: '"cli"' });
+    expect(texts(result.notImported)).toContain('define LIBC: the value depends on the target ("musl" or "glibc"), and targets.json has one define for every target; build each variant from its own targets.json, or compute it in the program');
+  });
+
   it("reports a post-step that changes the executable, and other compiles it did not import", () => {
     const result = importBuild(memory({
       "package.json": pkg({ scripts: { a: "bun build --compile --target=bun-linux-x64 --target=bun-linux-arm64 src/cli.ts --outfile out/a && upx --best out/a && echo done", b: "bun build --compile src/other.ts --outfile out/b" } }),

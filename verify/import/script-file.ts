@@ -319,9 +319,17 @@ class ScriptReader {
             break;
           }
           for (const [name, expr] of value.props) {
+            // A value that depends on the target (target.includes("-musl") ? "musl" : "glibc"):
+            // targets.json has one define for every target, so it is not imported.
+            const variants = [...new Set(this.alternatives(expr).map((a) => describe(a)))];
+            if (variants.length > 1) {
+              skip(`define ${name}: the value depends on the target (${variants.join(" or ")}), and targets.json has one define for every target; build each variant from its own targets.json, or compute it in the program`);
+              continue;
+            }
             const sym = this.alternatives(expr)[0] ?? [];
-            const define: DefineJson | undefined = expr.kind === "str" ? defineValueOf(sym) : undefined;
-            if (define === undefined) skip(`define ${name}: ${expr.kind === "str" ? whyComputed(sym) : "not a string"}`);
+            const single = expr.kind === "alts" ? expr.options[0]! : expr;
+            const define: DefineJson | undefined = single.kind === "str" ? defineValueOf(sym) : undefined;
+            if (define === undefined) skip(`define ${name}: ${single.kind === "str" ? whyComputed(sym) : "not a string"}`);
             else {
               build.define = { ...build.define, [name]: define };
               note(`define ${name}=${typeof define === "string" ? define : `<package.json ${define.packageJson}, read at build time>`}`);
@@ -536,8 +544,9 @@ class ScriptReader {
     if (name === "require" && isPackageJson(first)) return { kind: "pkg" };
     if (name === "JSON.parse" && (first?.kind === "pkg" || (first?.kind === "unknown" && first.why === "package.json text"))) return { kind: "pkg" };
     if (name === "JSON.stringify" && first) {
-      const s = this.alternatives(first)[0];
-      return s ? str(concat(lit('"'), s, lit('"'))) : UNKNOWN("JSON.stringify");
+      const quoted = this.alternatives(first).map((s) => str(concat(lit('"'), s, lit('"'))));
+      if (quoted.length === 0) return UNKNOWN("JSON.stringify");
+      return quoted.length === 1 ? quoted[0]! : { kind: "alts", options: quoted };
     }
     if (name && /(^|\.)(readFileSync|readFile)$/.test(name) && isPackageJson(first)) return UNKNOWN("package.json text");
     if (name === "Bun.file" && isPackageJson(first)) return { kind: "pkg" };
