@@ -269,6 +269,29 @@ describe("importing a build from the project's own files", () => {
     expect(texts(result.notImported)).toContain('define LIBC: the value depends on the target ("musl" or "glibc"), and targets.json has one define for every target; build each variant from its own targets.json, or compute it in the program');
   });
 
+  it("NODE_ENV set by a define counts as set; the name survives an OS branch in the outfile; removing intermediates is not a post-step", () => {
+    const result = importBuild(memory({
+      "package.json": pkg({ scripts: { build: "bun scripts/build.ts" } }),
+      "scripts/build.ts": [
+        'import { $ } from "bun";',
+        "function outfileFor(t: { os: string; arch: string }) {",
+        '  return `dist/tool-${t.os === "win32" ? "windows" : t.os}-${t.arch}`;',
+        "}",
+        'for (const t of [{ os: "linux", arch: "x64" }, { os: "win32", arch: "x64" }]) {',
+        "  await Bun.build({",
+        '    entrypoints: ["src/cli.ts"],',
+        '    define: { "process.env.NODE_ENV": JSON.stringify("production") },',
+        "    compile: { target: `bun-${t.os}-${t.arch}`, outfile: outfileFor(t) },",
+        "  });",
+        "}",
+        "await $`rm -f dist/tool.js.map`;",
+      ].join("\n"),
+      "src/cli.ts": "console.log(1)\n",
+    }));
+    expect(result.name?.value).toBe("tool");
+    expect(texts(result.notImported).filter((t) => t.startsWith("NODE_ENV") || t.includes("runs after the compile"))).toEqual([]);
+  });
+
   it("reports a post-step that changes the executable, and other compiles it did not import", () => {
     const result = importBuild(memory({
       "package.json": pkg({ scripts: { a: "bun build --compile --target=bun-linux-x64 --target=bun-linux-arm64 src/cli.ts --outfile out/a && upx --best out/a && echo done", b: "bun build --compile src/other.ts --outfile out/b" } }),

@@ -93,7 +93,7 @@ export function importBuild(reader: ImportReader): BuildImport {
   result.build = { ...call.build };
 
   // Behaviour the project gets from Bun's defaults, said out loud.
-  if (call.build.env?.NODE_ENV === undefined) {
+  if (call.build.env?.NODE_ENV === undefined && call.build.define?.["process.env.NODE_ENV"] === undefined) {
     result.notImported.push({ at: call.at, text: "NODE_ENV: your build does not set it, so Bun inlines the builder's value (\"development\" when unset); bun-parity pins \"production\" (set build.env.NODE_ENV to keep the old value)" });
   }
   const defaulted = [call.build.autoload?.dotenv === undefined ? ".env" : undefined, call.build.autoload?.bunfig === undefined ? "bunfig.toml" : undefined].filter((f) => f !== undefined);
@@ -186,7 +186,7 @@ export function importBuild(reader: ImportReader): BuildImport {
   // One note per line: a loop over targets runs the same post-step once per target.
   const postLines = new Set<string>();
   for (const step of chosen.after) {
-    if (step.kind !== "command" || /^(echo|printf|ls|cat|du|file|test|\[|true|sleep|set)$/.test(step.program)) continue;
+    if (step.kind !== "command" || /^(echo|printf|ls|cat|du|file|test|\[|true|sleep|set|rm|rmdir|mkdir)$/.test(step.program)) continue;
     if (postLines.has(`${step.at.file}:${step.at.line}`)) continue;
     postLines.add(`${step.at.file}:${step.at.line}`);
     // `bun build` without --compile writes a JavaScript bundle beside the executables; it does not change them.
@@ -226,7 +226,8 @@ function nameFromOutfiles(outfiles: Sym[]): string | undefined {
       prefix.push(part.lit);
     }
     const text = prefix.join("");
-    const base = path.posix.basename(text).replace(/\.exe$/i, "").replace(TARGET_SUFFIX, "").replace(/[-_.]+$/, "");
+    // dist/app-${os}-${arch} leaves "app-"; a branch that names one OS (os === "win32" ? "windows" : os) leaves "app-windows-".
+    const base = path.posix.basename(text).replace(/\.exe$/i, "").replace(TARGET_SUFFIX, "").replace(/[-_.]+$/, "").replace(/[-_.](bun-)?(linux|darwin|macos|mac|windows|win32|win)$/i, "");
     if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(base) && base.length > 0 && !text.endsWith("/")) return base;
   }
   return undefined;
