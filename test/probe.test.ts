@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { linePattern, probeSourceCases } from "../verify/probe.ts";
-import { BUN, FIXTURES, copyFixture, removeTemps, runCli } from "./helpers.ts";
+import { BUN, FIXTURES, copyFixture, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 afterAll(removeTemps);
 
@@ -52,6 +52,13 @@ describe("probing the source", () => {
     const { cases, tried } = await probeSourceCases(app, "src/cli.ts", BUN);
     expect(cases).toEqual([]);
     expect(tried.map((t) => t.reason)).toEqual(Array(3).fill("exit code 1: ENOENT: no such file or directory, open '<empty working folder>/package.json'"));
+  });
+
+  it("a program that reports its failure on stdout: the last line it printed", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "cli.ts"), 'console.log("banner");\nconsole.log("Could not read config file ./apps.json");\nprocess.exit(1);\n');
+    const { tried } = await probeSourceCases(dir, "cli.ts", BUN);
+    expect(tried[0]!.reason).toBe("exit code 1: Could not read config file ./apps.json");
   });
 
   it("passes the build's defines to the source, as the compiled executable has them", async () => {

@@ -80,7 +80,7 @@ export async function probeSourceCases(
     };
     const stream = run.stdout.trim() !== "" ? "stdout" : run.stderr.trim() !== "" ? "stderr" : undefined;
     if (run.timedOut) result.reason = `timed out after ${timeoutMs} ms (waits for input, or keeps running)`;
-    else if (run.exitCode !== 0) result.reason = `exit code ${run.exitCode ?? `signal ${run.signal}`}${errorLine(run.stderr, dir)}`;
+    else if (run.exitCode !== 0) result.reason = `exit code ${run.exitCode ?? `signal ${run.signal}`}${errorLine(run.stderr, dir) || lastLine(run.stdout, dir)}`;
     else if (STACK_FRAME.test(run.stderr)) result.reason = "printed a stack trace on stderr";
     else if (!stream) result.reason = "exit code 0 but printed nothing";
     else {
@@ -106,6 +106,12 @@ function errorLine(stderr: string, dir: string): string {
   if (!line) return "";
   const shown = line.split(dir).join("<empty working folder>");
   return `: ${shown.length > 160 ? `${shown.slice(0, 157)}...` : shown}`;
+}
+
+/** A program that reports its failure on stdout: the last line it printed. */
+function lastLine(stdout: string, dir: string): string {
+  const line = stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "").at(-1);
+  return line ? errorLine(line, dir) : "";
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
