@@ -172,3 +172,15 @@ describe("init in a workspace package", () => {
     expect(result.stdout).not.toContain('"id": "windows-arm64"');
   });
 });
+
+describe("init's output folder", () => {
+  it("is not dist/ when package.json publishes from it (files, main, bin): executables must not land in the npm package", async () => {
+    const dir = copyFixture("init/bare");
+    const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ ...pkg, main: "dist/index.js", files: ["dist"] }, null, 2));
+    const result = await runCli(["init", "--dry-run", "--no-probe"], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('"outDir": "dist-bin"');
+    expect(result.stdout).toMatch(/would create\s+\.gitignore\s+ignore the build output \(dist-bin\/\)/);
+  });
+});

@@ -85,7 +85,7 @@ export function planInit(project: ProjectSnapshot, options: InitOptions): { acti
   const { entry, note: entryNote } = options.entry !== undefined ? { entry: normalizeEntry(options.entry), note: undefined } : detectEntry(pkg, project, imported, options.reader);
   const name = options.name ?? imported?.name?.value ?? detectName(pkg);
   const { targets, dropped } = chooseTargets(options.targets, imported, options.versions.bun);
-  const outDir = chooseOutDir(entry, imported);
+  const outDir = chooseOutDir(entry, imported, pkg);
 
   const targetsJson = renderTargetsJson({ name, entry, outDir, targets, imported, smoke: options.smoke });
   const justfile = updateJustfile(project, pkg);
@@ -147,10 +147,30 @@ function chooseTargets(flag: string[] | undefined, imported: BuildImport | undef
   return { targets, dropped };
 }
 
-/** dist/, unless the program's entry (a pre-step's output) lives there. */
-function chooseOutDir(entry: string, imported: BuildImport | undefined): string {
-  const taken = (dir: string) => entry.startsWith(`${dir}/`) || (imported?.build.prepare ?? []).some((p) => new RegExp(`(^|[\\s=/"'])\\.?/?${dir}(/|\\s|$)`).test(p));
+/**
+ * dist/, unless the program's entry (a pre-step's output) lives there, or package.json
+ * publishes from it (main, module, types, bin, exports, files): 100 MB executables must not
+ * land in the folder `npm publish` packs, nor mix with the project's own build output.
+ */
+function chooseOutDir(entry: string, imported: BuildImport | undefined, pkg: PackageJson): string {
+  const published = packagePaths(pkg).map((p) => normalizeEntry(p));
+  const taken = (dir: string) =>
+    entry.startsWith(`${dir}/`) ||
+    (imported?.build.prepare ?? []).some((p) => new RegExp(`(^|[\\s=/"'])\\.?/?${dir}(/|\\s|$)`).test(p)) ||
+    published.some((p) => p === dir || p.startsWith(`${dir}/`));
   return ["dist", "dist-bin", "release-bin"].find((d) => !taken(d)) ?? "bun-parity-dist";
+}
+
+/** Every path package.json names for what it publishes. */
+function packagePaths(pkg: PackageJson): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown) => {
+    if (typeof value === "string") out.push(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === "object") Object.values(value).forEach(walk);
+  };
+  for (const key of ["main", "module", "types", "typings", "bin", "exports", "files"]) walk(pkg[key]);
+  return out.filter((p) => !p.includes("*") || p.includes("/"));
 }
 
 function detectEntry(pkg: PackageJson, project: ProjectSnapshot, imported: BuildImport | undefined, reader: ProjectReader | undefined): { entry: string; note?: string } {
