@@ -258,7 +258,9 @@ async function runExecutable(
     // Bun names the entry module /$bunfs/root/<outfile basename> (B:/~BUN/root/ on Windows).
     programPaths: [`/$bunfs/root/${embedded}`, `B:/~BUN/root/${embedded}`, `B:\\~BUN\\root\\${embedded}`],
     execPaths: [launch.execPath, file],
-    programNames: [embedded, embedded.replace(/\.exe$/, ""), path.basename(file), path.basename(file).replace(/\.exe$/, "")],
+    // process.argv[0] of a compiled executable is "bun" (measured, Bun 1.2.4 and 1.4.5), so a
+    // CLI that names itself from argv[0] (yargs' $0) prints "bun" there.
+    programNames: [embedded, embedded.replace(/\.exe$/, ""), path.basename(file), path.basename(file).replace(/\.exe$/, ""), "bun"],
     cwd: dir,
   };
   const out: { side: SideRun; visible?: string } = { side: { run, dir, identity } };
@@ -277,7 +279,9 @@ async function runSource(
   const identity: RunIdentity = {
     programPaths: [source.entry],
     execPaths: [source.bun],
-    programNames: [path.basename(source.entry)],
+    // argv[0] of the source run is the Bun's real path; npm's bun package names it bin/bun.exe
+    // on every OS, where an installed Bun is "bun".
+    programNames: [path.basename(source.entry), path.basename(source.bun)],
     cwd: dir,
   };
   return { run, dir, identity };
