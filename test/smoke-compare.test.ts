@@ -56,7 +56,8 @@ describe("a healthy CLI behaves like its source (smoke-cli)", () => {
     expect(byName(json, "linux-x64", "version").source!.stdout).toBe("smoke-cli 1.2.3 (linux-x64)\n");
     // The program names itself differently in each run; "program" normalization made them equal.
     expect(byName(json, "linux-x64", "help").stdout).toMatch(/^Usage: bun smoke-cli <command>/);
-    expect(byName(json, "linux-x64", "help").source!.stdout).toMatch(/^Usage: bun\.exe cli\.ts <command>/);
+    // The source ran on the pinned Bun under the name "bun" (npm ships it as bun.exe), as an installed Bun runs.
+    expect(byName(json, "linux-x64", "help").source!.stdout).toMatch(/^Usage: bun cli\.ts <command>/);
     expect(stderr).toContain("smoke: 14 passed, 0 failed, 0 not run here");
     expect(json.warnings).toEqual([]);
   });
@@ -122,7 +123,7 @@ describe("a healthy CLI behaves like its source (smoke-cli)", () => {
     expect(exitCode).toBe(1);
     const [help, where] = json.results;
     expect(help!.reason).toContain("differs from the source (bun src/cli.ts, in an empty working folder): stdout (line 1)");
-    expect(help!.reason).toContain("    - source:     Usage: bun.exe cli.ts <command>\n    + executable: Usage: bun smoke-cli <command>");
+    expect(help!.reason).toContain("    - source:     Usage: bun cli.ts <command>\n    + executable: Usage: bun smoke-cli <command>");
     expect(where!.reason).toMatch(/- source: {5}working in \/.*bun-parity-source-linux-x64-\w+\n {4}\+ executable: working in \/.*bun-parity-smoke-linux-x64-\w+/);
   });
 

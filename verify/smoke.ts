@@ -279,8 +279,7 @@ async function runSource(
   const identity: RunIdentity = {
     programPaths: [source.entry],
     execPaths: [source.bun],
-    // argv[0] of the source run is the Bun's real path; npm's bun package names it bin/bun.exe
-    // on every OS, where an installed Bun is "bun".
+    // argv[0] of the source run is the Bun's real path (validate.ts runs it as "bun").
     programNames: [path.basename(source.entry), path.basename(source.bun)],
     cwd: dir,
   };
