@@ -292,6 +292,26 @@ describe("importing a build from the project's own files", () => {
     expect(texts(result.notImported).filter((t) => t.startsWith("NODE_ENV") || t.includes("runs after the compile"))).toEqual([]);
   });
 
+  it("targets from Object.entries with a destructured pair; an entry the script writes itself is named as such", () => {
+    const result = importBuild(memory({
+      "package.json": pkg({ scripts: { build: "bun run ./build.js" } }),
+      "build.js": [
+        'import { $ } from "bun";',
+        'import fs from "fs";',
+        'const targets = { "linux-x64": "bun-linux-x64-modern", "mac-arm64": "bun-darwin-arm64" };',
+        'fs.writeFileSync("./src/cli.gen.js", fs.readFileSync("./src/cli.js", "utf-8"));',
+        "await Promise.all(Object.entries(targets).map(([name, key]) => $`bun build ./src/cli.gen.js --target=${key} --compile --outfile ./out/demo-${name}`));",
+      ].join("\n"),
+      "src/cli.js": "console.log(1)\n",
+    }, ["src/cli.gen.js"]));
+    expect(result.targets.map((t) => t.bunTarget ?? t.id)).toEqual(["bun-linux-x64-modern", "darwin-arm64"]);
+    expect(result.entry?.file).toBe("src/cli.gen.js");
+    expect(result.notImported).toContainEqual({
+      at: { file: "build.js", line: 4 },
+      text: "src/cli.gen.js is written by build.js itself before the compile (not by a command bun-parity can run): move that part into a script of its own and add it to build.prepare, or compile the module it is made from with --entry",
+    });
+  });
+
   it("reports a post-step that changes the executable, and other compiles it did not import", () => {
     const result = importBuild(memory({
       "package.json": pkg({ scripts: { a: "bun build --compile --target=bun-linux-x64 --target=bun-linux-arm64 src/cli.ts --outfile out/a && upx --best out/a && echo done", b: "bun build --compile src/other.ts --outfile out/b" } }),

@@ -172,7 +172,10 @@ export function importBuild(reader: ImportReader): BuildImport {
         result.build.prepare = meaningful.map((s) => (s.cwd ? `cd ${s.cwd} && ${s.text}` : s.text));
         for (const s of meaningful) result.imported.push({ at: s.at, text: `build.prepare: ${s.text} (it runs before the compile, and ${result.entry.file} is a build output)` });
       } else {
-        result.notImported.push({ at: call.at, text: `${result.entry.file} is a build output, but no step before the compile writes it; add the command that does to build.prepare` });
+        const writer = chosen.before.find((s): s is Extract<Step, { kind: "writes" }> => s.kind === "writes" && s.file === result.entry!.file);
+        result.notImported.push(writer
+          ? { at: writer.at, text: `${result.entry.file} is written by ${writer.at.file} itself before the compile (not by a command bun-parity can run): move that part into a script of its own and add it to build.prepare, or compile the module it is made from with --entry` }
+          : { at: call.at, text: `${result.entry.file} is a build output, but no step before the compile writes it; add the command that does to build.prepare` });
       }
     } else {
       for (const s of meaningful) {

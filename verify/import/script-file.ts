@@ -31,7 +31,11 @@ export interface ScriptCommand {
   notes?: string[];
 }
 
-export type ScriptStep = { kind: "command"; command: ScriptCommand } | { kind: "compile"; call: CompileCall };
+export type ScriptStep =
+  | { kind: "command"; command: ScriptCommand }
+  | { kind: "compile"; call: CompileCall }
+  /** The script writes a file itself (fs.writeFileSync, Bun.write): a generated entry may come from here. */
+  | { kind: "writes"; at: Located; file: string };
 
 // Computed parts of a command line stand in as \u0001<n>\u0001 while the shell reader splits it.
 // eslint-disable-next-line no-control-regex
@@ -101,6 +105,7 @@ class ScriptReader {
       } else if (node.type === "ForOfStatement" && node.left.type === "VariableDeclaration") {
         const id = node.left.declarations[0]?.id;
         if (id?.type === "Identifier") this.values.set(id.name, { kind: "alts", options: this.items(this.evaluate(node.right)) });
+        else if (id?.type === "ArrayPattern") this.bindArrayPattern(id, this.items(this.evaluate(node.right)));
         else if (id?.type === "ObjectPattern") {
           // for (const { bunTarget, name } of TARGETS): each name takes that field of every item.
           const items = this.items(this.evaluate(node.right));
@@ -117,6 +122,8 @@ class ScriptReader {
           const param = fn.params[0].name;
           const object = node.callee.object;
           this.values.set(param, { kind: "alts", options: this.items(this.lazyEvaluate(object)) });
+        } else if (fn && (fn.type === "ArrowFunctionExpression" || fn.type === "FunctionExpression") && fn.params[0]?.type === "ArrayPattern") {
+          this.bindArrayPattern(fn.params[0], this.items(this.evaluate(node.callee.object as t.Expression)));
         }
       }
     });
@@ -136,6 +143,14 @@ class ScriptReader {
           }
         }
       });
+    });
+  }
+
+  /** `[name, bunTarget]` over pairs: each name takes that position of every item. */
+  private bindArrayPattern(pattern: t.ArrayPattern, items: Val[]): void {
+    pattern.elements.forEach((element, i) => {
+      if (element?.type !== "Identifier") return;
+      this.values.set(element.name, { kind: "alts", options: items.map((item) => (item.kind === "arr" ? item.items[i] ?? UNKNOWN("a missing element") : UNKNOWN("not a pair"))) });
     });
   }
 
@@ -183,6 +198,11 @@ class ScriptReader {
     }
     if (base && ["exec", "execSync", "execCommand", "run", "sh", "shell"].includes(base) && args[0]) {
       this.commandLine(node, this.evaluate(args[0]));
+      return;
+    }
+    if ((callee === "Bun.write" || (base && ["writeFileSync", "writeFile"].includes(base))) && args[0]) {
+      const file = literal(this.alternatives(this.evaluate(args[0]))[0] ?? []);
+      if (file !== undefined) this.steps.push({ kind: "writes", at: this.at(node), file: literal(this.pathSym(lit(file))) ?? file });
     }
   }
 
@@ -584,6 +604,13 @@ class ScriptReader {
       const fn = this.functions.get(name)!;
       const ret = fn.body.type === "BlockStatement" ? fn.body.body.find((s): s is t.ReturnStatement => s.type === "ReturnStatement") : undefined;
       if (ret?.argument) return this.evaluate(ret.argument);
+    }
+    // Object.entries(TARGETS): [key, value] pairs, so `([name, bunTarget]) => ...` takes each.
+    if ((name === "Object.entries" || name === "Object.keys" || name === "Object.values") && first?.kind === "obj") {
+      const entries = [...first.props];
+      if (name === "Object.keys") return { kind: "arr", items: entries.map(([k]) => str(lit(k))) };
+      if (name === "Object.values") return { kind: "arr", items: entries.map(([, v]) => v) };
+      return { kind: "arr", items: entries.map(([k, v]) => ({ kind: "arr", items: [str(lit(k)), v] })) };
     }
     if (name === "Date.now") return UNKNOWN("Date.now()");
     if (!name && (node.callee.type === "MemberExpression" || node.callee.type === "OptionalMemberExpression") && node.callee.property.type === "Identifier") {

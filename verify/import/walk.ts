@@ -11,6 +11,7 @@ import { type Sym, describe, lit, literal } from "./symbolic.ts";
 
 export type Step =
   | { kind: "compile"; call: CompileCall }
+  | { kind: "writes"; at: Located; file: string }
   | { kind: "command"; at: Located; via: string[]; cwd: string; text: string; program: string };
 
 /** A place a build starts from, and everything it runs, in order. */
@@ -43,7 +44,7 @@ export function walkProject(reader: ProjectReader): BuildRoute[] {
   }
   // Build scripts nothing calls (a bundle.sh run by hand): a route of their own, only when no
   // other route reaches them, so a script's pre-steps stay with the compile they precede.
-  const reached = new Set(routes.flatMap((r) => r.steps.flatMap((s) => (s.kind === "compile" ? [...s.call.via, s.call.at.file] : [...s.via, s.at.file]))));
+  const reached = new Set(routes.flatMap((r) => r.steps.flatMap((s) => (s.kind === "compile" ? [...s.call.via, s.call.at.file] : s.kind === "command" ? [...s.via, s.at.file] : [s.at.file]))));
   for (const file of standaloneScripts(reader)) {
     if (reached.has(file)) continue;
     const steps = walker.file(file, [], 0);
@@ -196,6 +197,7 @@ class Walker {
     if (SCRIPT_EXTENSIONS.test(file)) {
       return readScriptFile(text, file, here).flatMap((s): Step[] => {
         if (s.kind === "compile") return [{ kind: "compile", call: s.call }];
+        if (s.kind === "writes") return [{ kind: "writes", at: s.at, file: path.posix.normalize(s.file).replace(/^\.\//, "") }];
         const steps = this.words(s.command.words, [], s.command.at, here, "", depth + 1);
         for (const step of steps) if (step.kind === "compile") step.call.notImported.push(...(s.command.notes ?? []).map((text) => ({ at: s.command.at, text })));
         return steps;
