@@ -184,3 +184,14 @@ describe("init's output folder", () => {
     expect(result.stdout).toMatch(/would create\s+\.gitignore\s+ignore the build output \(dist-bin\/\)/);
   });
 });
+
+describe("init probing a generated entry", () => {
+  it("runs a build.prepare step that calls bun with the Bun it probes with, before the project has installed one", async () => {
+    const dir = copyFixture("init/prepare-bun");
+    // No bun on PATH, none in the project: only init's own.
+    const result = await runCli(["init", "--no-pin"], { cwd: dir, env: { PATH: "/usr/local/bin:/usr/bin:/bin" } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/kept +--version +stdout: genbun 0\.4\.0/);
+    expect(readFileSync(path.join(dir, "dist", "cli.js"), "utf8")).toContain("genbun 0.4.0");
+  });
+});

@@ -193,7 +193,7 @@ function missingCaseFolders(config: Config): void {
  * print "bun.exe" where an installed Bun (and yargs' $0 in help output, with its column
  * padding) prints "bun". A hard link (a copy across file systems) in the cache, per version.
  */
-function bunNamedBun(compiler: Compiler): string {
+export function bunNamedBun(compiler: Pick<Compiler, "path" | "version">): string {
   const name = process.platform === "win32" ? "bun.exe" : "bun";
   if (path.basename(compiler.path) === name) return compiler.path;
   const size = statSync(compiler.path).size;

@@ -15,6 +15,7 @@ import { OLDEST_SUPPORTED_BUN } from "../bun-targets.ts";
 import { unsupportedBunProblem } from "../bun-versions.ts";
 import { buildPlan } from "../plan.ts";
 import { runPrepareSteps } from "../prepare.ts";
+import { bunNamedBun } from "../validate.ts";
 import { type ProbeResult, type SmokeCaseJson, probeSourceCases } from "../probe.ts";
 import { type ToolchainLock, bunForHost, defaultCacheDir, readToolchainLock, runtimesFor, updateToolchainLock } from "../toolchain.ts";
 import { PINNED_VERSIONS, TOOL_VERSION } from "../version.ts";
@@ -239,7 +240,11 @@ async function probeEntry(config: Config, bunVersion: string, cacheDir: string, 
     log(`running build.prepare to probe ${config.entrypoint}`);
     try {
       const plan = buildPlan(config, { bunVersion, runtimePathFor: () => "", targets: [] });
-      await runPrepareSteps(plan.prepare, io.env, log);
+      // The project's Bun is not installed yet (init adds it): steps that call `bun` get the one
+      // init probes with, first on PATH under the name bun.
+      const bunDir = path.dirname(bunNamedBun({ path: bun, version: bunVersion }));
+      const pathKey = Object.keys(io.env).find((k) => k.toUpperCase() === "PATH") ?? "PATH";
+      await runPrepareSteps(plan.prepare, { ...io.env, [pathKey]: `${bunDir}${path.delimiter}${io.env[pathKey] ?? ""}` }, log);
     } catch (error) {
       return { skipped: `build.prepare failed, so ${config.entrypoint} could not be probed: ${(error as Error).message.split("\n")[0]}` };
     }
