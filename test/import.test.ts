@@ -341,6 +341,23 @@ describe("the entry behind package.json bin", () => {
   });
 });
 
+describe("a JavaScript bin that only launches another executable", () => {
+  it("is refused, naming the module that exists", () => {
+    const reader = memory({
+      "scripts/run.js": '#!/usr/bin/env node\nimport { spawn } from "node:child_process";\nconst child = spawn(new URL("../bin/tool", import.meta.url).pathname, process.argv.slice(2), { stdio: "inherit" });\n',
+      "src/main.ts": "console.log(1)\n",
+    });
+    const resolved = entryFromBin("scripts/run.js", reader, ["src/cli.ts", "src/main.ts"]);
+    expect(resolved).toMatchObject({ ok: false, fix: "Pass the module the program starts in: bun-parity init --entry src/main.ts" });
+    expect(resolved.ok ? "" : resolved.problem).toContain("scripts/run.js, a launcher: it starts another executable with the arguments it gets");
+  });
+
+  it("a JavaScript bin that is the program itself stays the entry", () => {
+    const reader = memory({ "bin/tool.js": '#!/usr/bin/env node\nimport { execSync } from "node:child_process";\nconsole.log(execSync("git rev-parse HEAD").toString(), process.argv.slice(2));\n' });
+    expect(entryFromBin("bin/tool.js", reader)).toEqual({ ok: true, entry: "bin/tool.js" });
+  });
+});
+
 describe("the project's own Bun version", () => {
   it("prefers what the lockfile installed over the devDependency range, and reports a workflow that disagrees", () => {
     const reader = memory({

@@ -179,7 +179,7 @@ function detectEntry(pkg: PackageJson, project: ProjectSnapshot, imported: Build
   for (const bin of bins) {
     const relative = normalizeEntry(bin);
     if (!project.exists(relative) || !reader) continue;
-    const resolved = entryFromBin(relative, reader);
+    const resolved = entryFromBin(relative, reader, ENTRY_CANDIDATES);
     if (resolved.ok) return resolved.note ? { entry: resolved.entry, note: resolved.note } : { entry: resolved.entry };
     throw new UsageError(resolved.problem, resolved.fix);
   }
