@@ -312,6 +312,27 @@ describe("importing a build from the project's own files", () => {
     });
   });
 
+  it("a second program built for several targets is one note, with its targets and lines", () => {
+    const result = importBuild(memory({
+      "package.json": pkg({ scripts: { build: "./build.sh" } }),
+      "build.sh": [
+        "#!/bin/sh",
+        "bun build ./src/cli.ts --compile --target=bun-linux-x64 --outfile out/demo-linux-x64",
+        "bun build ./src/cli.ts --compile --target=bun-darwin-arm64 --outfile out/demo-darwin-arm64",
+        "bun build ./src/cli.ts --compile --target=bun-windows-x64 --outfile out/demo-windows-x64",
+        "bun build ./src/dev.ts --compile --target=bun-linux-x64 --outfile out/dev-linux-x64",
+        "bun build ./src/dev.ts --compile --target=bun-darwin-arm64 --outfile out/dev-darwin-arm64",
+        "",
+      ].join("\n"),
+      "src/cli.ts": "1\n",
+      "src/dev.ts": "2\n",
+    }));
+    expect(result.entry?.file).toBe("src/cli.ts");
+    expect(result.notImported.filter((n) => n.text.startsWith("another compile"))).toEqual([
+      { at: { file: "build.sh", line: 5 }, text: "another compile (src/dev.ts, bun-linux-x64 bun-darwin-arm64) (also line 6) differs from the one imported; bun-parity builds one program per targets.json" },
+    ]);
+  });
+
   it("reports a post-step that changes the executable, and other compiles it did not import", () => {
     const result = importBuild(memory({
       "package.json": pkg({ scripts: { a: "bun build --compile --target=bun-linux-x64 --target=bun-linux-arm64 src/cli.ts --outfile out/a && upx --best out/a && echo done", b: "bun build --compile src/other.ts --outfile out/b" } }),

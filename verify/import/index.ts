@@ -200,12 +200,19 @@ export function importBuild(reader: ImportReader): BuildImport {
     const touches = outputs.some((dir) => dir !== "." && step.text.includes(dir)) || /^(strip|upx|codesign|rcodesign|binpunch|chmod|mv)$/.test(step.program);
     if (touches) result.notImported.push({ at: step.at, text: `\`${step.text}\` runs after the compile: bun-parity ships the compiler's output alone (checksums and archives come from bun verify build / package), without files this step puts next to it; if it changes the executable, parity with this build is not possible until it is dropped` });
   }
-  const otherLines = new Set<string>();
+  // One note per other program (entry and options), with every target and line it is built at.
+  const otherPrograms = new Map<string, { at: Located; entry: string; targets: string[]; lines: Set<number> }>();
   for (const other of others) {
-    if (otherLines.has(`${other.call.at.file}:${other.call.at.line}`)) continue;
-    otherLines.add(`${other.call.at.file}:${other.call.at.line}`);
     const entry = other.call.entry ? describe(projectPath(other.call.entry, other.call.cwd)) : "?";
-    result.notImported.push({ at: other.call.at, text: `another compile (${entry}${other.call.targets.length > 0 ? `, ${other.call.targets.map(describe).join(" ")}` : ""}) differs from the one imported; bun-parity builds one program per targets.json` });
+    const key = `${other.call.at.file}\0${signature(other.call)}`;
+    const program = otherPrograms.get(key) ?? { at: other.call.at, entry, targets: [], lines: new Set<number>() };
+    program.lines.add(other.call.at.line);
+    for (const t of other.call.targets.map(describe)) if (!program.targets.includes(t)) program.targets.push(t);
+    otherPrograms.set(key, program);
+  }
+  for (const { at, entry, targets, lines } of otherPrograms.values()) {
+    const more = lines.size > 1 ? ` (also line${lines.size > 2 ? "s" : ""} ${[...lines].filter((l) => l !== at.line).join(", ")})` : "";
+    result.notImported.push({ at, text: `another compile (${entry}${targets.length > 0 ? `, ${targets.join(" ")}` : ""})${more} differs from the one imported; bun-parity builds one program per targets.json` });
   }
   return result;
 }
