@@ -19,6 +19,7 @@ import { readLayout } from "../verify/binary/format.ts";
 import { verifyCodeSignature } from "../verify/binary/macho.ts";
 import { compileCapabilities, runtimeCacheFileName } from "../verify/bun-versions.ts";
 import type { Manifest } from "../verify/digest.ts";
+import { explainDifference } from "../verify/explain.ts";
 import { hashFiles } from "../verify/digest.ts";
 import type { BuildPlan } from "../verify/plan.ts";
 import { cachedRuntimePackage, runtimeCachePath, type ToolchainLock } from "../verify/toolchain.ts";
@@ -231,6 +232,43 @@ describe("what only some versions need", () => {
     expect(build.exitCode).toBe(2);
     expect(build.stderr).toContain("bun-darwin-aarch64-v1.2.5 exists: Bun before 1.3.6 would compile darwin-arm64 with that file instead of the pinned runtime");
   });
+
+  it("a target that stops the build lets the others finish first, and the process exits", async () => {
+    const dir = project("1.2.5", ["linux-x64", "darwin-arm64"]);
+    writeFileSync(path.join(dir, "bun-darwin-aarch64-v1.2.5"), "not the pinned runtime");
+    // darwin-arm64 stops at once; linux-x64 is still compiling. Before, the hash pool closed
+    // under it and the worker it then started kept the process alive forever.
+    const build = await runCli(["build"], { cwd: dir, env: { BUN_PARITY_BUN: await compilerFor("1.2.5"), BUN_PARITY_JOBS: "2" }, timeout: 180_000 });
+    expect(build.exitCode, build.stderr.slice(-1000)).toBe(2);
+    expect(build.stderr).toContain("bun-darwin-aarch64-v1.2.5 exists");
+    expect(build.stderr).toMatch(/linux-x64: done/);
+  }, 240_000);
+
+  it("bytecode before 1.4.1 differs on every build of the same source: the build warns, explain names it; 1.4.5 is reproducible", async () => {
+    // A hundred small functions: enough for Bun 1.2.23 to write different bytecode each time
+    // (a three-function file comes out the same).
+    const dir = tempDir();
+    const body = Array.from({ length: 100 }, (_, i) => `function f${i}(x) { const o = { k${i}: x, ["p" + x]: ${i} }; return Object.keys(o).length + ${i} + (x ? f${Math.max(0, i - 1)}(0) : 0); }`);
+    writeFileSync(path.join(dir, "cli.js"), `${body.join("\n")}\nconsole.log(f99(1));\n`);
+    const compile = async (bun: string, folder: string) => {
+      const out = path.join(dir, folder, "app");
+      await execa(bun, ["build", "--compile", "--bytecode", "cli.js", "--outfile", out], { cwd: dir });
+      return readFileSync(out);
+    };
+    const old = await compilerFor("1.2.23");
+    const [a, b] = [await compile(old, "a"), await compile(old, "b")];
+    expect(a.equals(b)).toBe(false);
+    const causes = explainDifference(a, b).causes;
+    expect(causes.map((c) => c.code)).toEqual(["bytecode-unstable"]);
+    expect(causes[0]!.summary).toBe("the bytecode of /$bunfs/root/app differs while its source is the same (Bun 1.2.23)");
+    expect((await compile(BUN, "c")).equals(await compile(BUN, "d"))).toBe(true);
+
+    const app = project("1.2.23", ["linux-x64"]);
+    const config = readJson<Record<string, unknown>>(path.join(app, "targets.json"));
+    writeFileSync(path.join(app, "targets.json"), JSON.stringify({ ...config, build: { bytecode: true, format: "cjs" } }, null, 2));
+    const plan = await cli("1.2.23", ["plan"], app);
+    expect(plan.stderr).toContain("Bun 1.2.23 writes different --bytecode output on every build of the same input");
+  }, 120_000);
 
   it("refuses a Bun older than 1.2.0 with the reason and what to pin", async () => {
     const dir = project("1.1.38", ["linux-x64"]);

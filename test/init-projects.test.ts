@@ -135,7 +135,7 @@ describe("a tsc pre-step whose output is the entry", () => {
     // dist/ is the pre-step's output folder, so the executables go elsewhere.
     expect(targets.outDir).toBe("dist-bin");
     await installAndCommit(dir);
-    // init ran the step to probe the entry; git ignores its output, so the clean room starts without it.
+    // init ran the pre-step to probe dist/cli.js; git ignores dist/, so the clean room starts without it.
     expect((await execa("git", ["check-ignore", "-q", "dist/cli.js"], { cwd: dir, reject: false })).exitCode).toBe(0);
     const build = await run(dir, just(dir), ["build-all"]);
     expect(build).toContain("prepare 1/1: tsc -p tsconfig.json");

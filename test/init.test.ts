@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_ENV, REPO, copyFixture, removeTemps, tempDir } from "./helpers.ts";
+import { CLI_ENV, REPO, copyFixture, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 let tarball: string;
 const env = { ...process.env, ...CLI_ENV, npm_config_audit: "false", npm_config_fund: "false" };
@@ -125,5 +125,73 @@ describe.each([
     const forced = await run(dir, "npx", ["bun-parity", "init", "--targets", TARGETS, "--force"]);
     expect(forced).toMatch(/updated\s+targets\.json/);
     expect(readFileSync(file, "utf8")).toContain('"minify": true');
+  });
+});
+
+describe("init names the tool that installs the project, as the clean room will choose it", () => {
+  it("lockfiles of two tools: init says now that parity will refuse, and how to fix it", async () => {
+    const dir = copyFixture("init/bare");
+    writeFileSync(path.join(dir, "package-lock.json"), JSON.stringify({ name: "bare-cli", lockfileVersion: 3, packages: {} }));
+    writeFileSync(path.join(dir, "bun.lock"), '{ "lockfileVersion": 1, "workspaces": { "": { "name": "bare-cli" } }, "packages": {} }\n');
+    const result = await runCli(["init", "--dry-run", "--no-probe"], { cwd: dir });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("the clean room (bun verify parity) will refuse this project:\n  the project folder has lockfiles of several package managers (package-lock.json, bun.lock)");
+    expect(result.stdout).toContain('fix: Delete the stale lockfile, or name the tool in package.json: "packageManager"');
+  });
+
+  it("a bun.lock project is told to run bun install (npm install would leave bun.lock without bun-parity)", async () => {
+    const dir = copyFixture("init/bare");
+    writeFileSync(path.join(dir, "bun.lock"), '{ "lockfileVersion": 1, "workspaces": { "": { "name": "bare-cli" } }, "packages": {} }\n');
+    const result = await runCli(["init", "--dry-run", "--no-probe"], { cwd: dir });
+    expect(result.stdout).toMatch(/Next:\n {2}bun install +# .*\(your lockfile is bun's\)/);
+    expect(result.stdout).not.toContain("will refuse");
+  });
+});
+
+describe("init run twice on a project with its own Justfile", () => {
+  it("the second run calls the recipes the first added its own, not the user's", async () => {
+    const dir = copyFixture("init/capital-justfile");
+    const first = await runCli(["init", "--no-probe", "--no-pin"], { cwd: dir });
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/updated\s+Justfile\s+added recipes build, build-all, parity, smoke, inspect, security, lint to your Justfile\n/);
+    const second = await runCli(["init", "--no-probe", "--no-pin"], { cwd: dir });
+    expect(second.stdout).toMatch(/unchanged\s+Justfile\s+already has every recipe bun-parity needs\n/);
+    expect(second.stdout).not.toContain("kept your own");
+  });
+});
+
+describe("init in a workspace package", () => {
+  it("takes the Bun the workspace root pins, and leaves out a default target that Bun cannot build", async () => {
+    const root = copyFixture("init/workspace-pin");
+    await execa("git", ["init", "-q"], { cwd: root });
+    const result = await runCli(["init", "--dry-run", "--no-probe"], { cwd: path.join(root, "packages", "cli") });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain("  Bun 1.3.9: the version ../../package.json:5 names (1.3.9)\n");
+    expect(result.stdout).toContain("  note: ../../.github/workflows/release.yml:10 says 1.3.7; the executables are built with 1.3.9\n");
+    expect(result.stdout).toContain("  target windows-arm64 left out: bun-windows-arm64 first shipped in Bun 1.3.10 (@oven/bun-windows-aarch64 starts there), and the project's Bun is 1.3.9\n");
+    expect(result.stdout).not.toContain('"id": "windows-arm64"');
+  });
+});
+
+describe("init's output folder", () => {
+  it("is not dist/ when package.json publishes from it (files, main, bin): executables must not land in the npm package", async () => {
+    const dir = copyFixture("init/bare");
+    const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ ...pkg, main: "dist/index.js", files: ["dist"] }, null, 2));
+    const result = await runCli(["init", "--dry-run", "--no-probe"], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('"outDir": "dist-bin"');
+    expect(result.stdout).toMatch(/would create\s+\.gitignore\s+ignore the build output \(dist-bin\/\)/);
+  });
+});
+
+describe("init probing a generated entry", () => {
+  it("runs a build.prepare step that calls bun with the Bun it probes with, before the project has installed one", async () => {
+    const dir = copyFixture("init/prepare-bun");
+    // No bun on PATH, none in the project: only init's own.
+    const result = await runCli(["init", "--no-pin"], { cwd: dir, env: { PATH: "/usr/local/bin:/usr/bin:/bin" } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/kept +--version +stdout: genbun 0\.4\.0/);
+    expect(readFileSync(path.join(dir, "dist", "cli.js"), "utf8")).toContain("genbun 0.4.0");
   });
 });

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { linePattern, probeSourceCases } from "../verify/probe.ts";
-import { BUN, copyFixture, removeTemps, runCli } from "./helpers.ts";
+import { BUN, FIXTURES, copyFixture, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 afterAll(removeTemps);
 
@@ -19,7 +19,7 @@ describe("probing the source", () => {
     ]);
     expect(tried.map((t) => [t.name, t.kept, t.reason])).toEqual([
       ["version", true, "stdout: partial 0.3.1"],
-      ["help", false, "exit code 1"],
+      ["help", false, "exit code 1: unknown option: --help"],
       ["no arguments", true, "stderr: cli.ts: nothing to do, try --version"],
     ]);
 
@@ -47,12 +47,26 @@ describe("probing the source", () => {
     expect(tried[2]!.timedOut).toBe(true);
   });
 
+  it("says why a probe failed: the error line, with the empty working folder named as such", async () => {
+    const app = path.join(FIXTURES, "init", "reads-cwd");
+    const { cases, tried } = await probeSourceCases(app, "src/cli.ts", BUN);
+    expect(cases).toEqual([]);
+    expect(tried.map((t) => t.reason)).toEqual(Array(3).fill("exit code 1: ENOENT: no such file or directory, open '<empty working folder>/package.json'"));
+  });
+
+  it("a program that reports its failure on stdout: the last line it printed", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "cli.ts"), 'console.log("banner");\nconsole.log("Could not read config file ./apps.json");\nprocess.exit(1);\n');
+    const { tried } = await probeSourceCases(dir, "cli.ts", BUN);
+    expect(tried[0]!.reason).toBe("exit code 1: Could not read config file ./apps.json");
+  });
+
   it("passes the build's defines to the source, as the compiled executable has them", async () => {
     const app = copyFixture("smoke-probe-none");
     writeFileSync(path.join(app, "src", "cli.ts"), "declare const __VERSION__: string;\nconsole.log(`v${__VERSION__} ${process.env.NODE_ENV}`);\n");
     const without = await probeSourceCases(app, "src/cli.ts", BUN);
     expect(without.cases).toEqual([]);
-    expect(without.tried[0]!.reason).toBe("exit code 1");
+    expect(without.tried[0]!.reason).toBe("exit code 1: ReferenceError: __VERSION__ is not defined");
     const build = { define: { __VERSION__: '"4.5.6"' }, env: { NODE_ENV: "production" }, inlineEnv: "disable", execArgv: [], autoload: { dotenv: false, bunfig: false, tsconfig: false, packageJson: false } };
     const { tried } = await probeSourceCases(app, "src/cli.ts", BUN, { build });
     expect(tried[0]!.reason).toBe("stdout: v4.5.6 production");

@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SmokeCase, Target } from "../verify/config.ts";
-import { type CaseResult, type Host, type RunContext, executorFor, runCase } from "../verify/smoke.ts";
+import { type CaseResult, type Host, type RunContext, buildFolderMentions, executorFor, runCase } from "../verify/smoke.ts";
 import { firstDifference, normalizeOutput, replacementsFor } from "../verify/smoke-compare.ts";
 import { compileRaw, copyFixture, removeTemps, runCli, tempDir } from "./helpers.ts";
 
@@ -55,8 +55,9 @@ describe("a healthy CLI behaves like its source (smoke-cli)", () => {
     expect(byName(json, "linux-arm64", "version").source!.stdout).toBe("smoke-cli 1.2.3 (linux-arm64)\n");
     expect(byName(json, "linux-x64", "version").source!.stdout).toBe("smoke-cli 1.2.3 (linux-x64)\n");
     // The program names itself differently in each run; "program" normalization made them equal.
-    expect(byName(json, "linux-x64", "help").stdout).toMatch(/^Usage: smoke-cli <command>/);
-    expect(byName(json, "linux-x64", "help").source!.stdout).toMatch(/^Usage: cli\.ts <command>/);
+    expect(byName(json, "linux-x64", "help").stdout).toMatch(/^Usage: bun smoke-cli <command>/);
+    // The source ran on the pinned Bun under the name "bun" (npm ships it as bun.exe), as an installed Bun runs.
+    expect(byName(json, "linux-x64", "help").source!.stdout).toMatch(/^Usage: bun cli\.ts <command>/);
     expect(stderr).toContain("smoke: 14 passed, 0 failed, 0 not run here");
     expect(json.warnings).toEqual([]);
   });
@@ -122,7 +123,7 @@ describe("a healthy CLI behaves like its source (smoke-cli)", () => {
     expect(exitCode).toBe(1);
     const [help, where] = json.results;
     expect(help!.reason).toContain("differs from the source (bun src/cli.ts, in an empty working folder): stdout (line 1)");
-    expect(help!.reason).toContain("    - source:     Usage: cli.ts <command>\n    + executable: Usage: smoke-cli <command>");
+    expect(help!.reason).toContain("    - source:     Usage: bun cli.ts <command>\n    + executable: Usage: bun smoke-cli <command>");
     expect(where!.reason).toMatch(/- source: {5}working in \/.*bun-parity-source-linux-x64-\w+\n {4}\+ executable: working in \/.*bun-parity-smoke-linux-x64-\w+/);
   });
 
@@ -198,6 +199,13 @@ describe("run-time reads that only work on the build machine (smoke-runtime-read
     expect(r.reason).toContain(`hint: ${path.join(app, "src", "about.txt")} is inside the project folder, which smoke hides`);
   });
 
+  it("fails a __dirname read whose error the program catches, naming the build folder inside the executable", () => {
+    const r = byName(json, "linux-x64", "about through __dirname, the error caught");
+    expect(r).toMatchObject({ status: "fail", projectFolder: "hidden", exitCode: 0, stdout: "unknown\n" });
+    expect(r.source).toMatchObject({ exitCode: 0, stdout: "smoke-runtime-reads reads this file at run time\n" });
+    expect(r.reason).toMatch(new RegExp(`hint: the executable contains the build folder ${app.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(\\d+ times?\\), which smoke hides from it`));
+  });
+
   it("fails an import.meta.dirname read: /$bunfs/root holds no such file", () => {
     const r = byName(json, "linux-x64", "about through import.meta.dirname");
     expect(r.status).toBe("fail");
@@ -261,6 +269,15 @@ describe("normalizing before comparing", () => {
     expect(normalizeOutput(source, [], [], true)).toBe(normalizeOutput(executable, [], [], true));
     expect(normalizeOutput(source, [], [], true)).toBe("error: no config\n      at <stack frames>\n\nBun v1.4.5 (Linux x64)\n");
     expect(firstDifference(normalizeOutput(source, [], []), normalizeOutput(executable, [], []))).toMatchObject({ line: 1 });
+    // A long minified line gets an empty line where a short one gets the caret (Bun 1.4.5).
+    const longLine = `2 | ${"var a=1;".repeat(40)}throw new Error("no config")\n\nerror: no config\n      at /$bunfs/root/tool:2:330\n\nBun v1.4.5 (Linux x64)\n`;
+    expect(normalizeOutput(longLine, [], [], true)).toBe(normalizeOutput(source, [], [], true));
+  });
+
+  it("counts the build folder as a whole path: at the end of a string (a project-root __dirname) or before a separator, not inside a longer name", () => {
+    const bytes = Buffer.from('var __dirname = "/home/me/cli";\0/home/me/cli/src/a.txt\0/home/me/cli2/x\0/home/me/cli-old\0/home/me/cli');
+    expect(buildFolderMentions(bytes, "/home/me/cli")).toBe(3);
+    expect(buildFolderMentions(bytes, "/elsewhere")).toBe(0);
   });
 
   it("finds the first differing line, including output that ends early", () => {

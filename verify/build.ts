@@ -271,7 +271,10 @@ export async function runBuild(plan: BuildPlan, options: BuildOptions): Promise<
     // Long synchronous steps in this thread (signature checks, the reuse key) wait until every
     // compile that has a slot is running, so a free slot never waits for them.
     const starting = new StartingCompiles();
-    await Promise.all(
+    // Every target settles before a fatal error is rethrown: the others are still compiling and
+    // hashing, and the hash pool below must not close under them (a worker started after close()
+    // would keep the process alive forever).
+    await settleAll(
       toBuild.map((t) =>
         spans.get(t.target.id)!.run(async () => {
           const id = t.target.id;
@@ -536,6 +539,14 @@ function describeError(error: unknown): string {
 }
 
 /** Usage errors (bad lock, npm missing) stop the whole build; a compile failure stops only its target. */
+/** Promise.all that waits for every promise, then throws the first rejection. */
+async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
 function isFatal(error: unknown): boolean {
   return error instanceof UsageError;
 }

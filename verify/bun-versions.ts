@@ -61,6 +61,11 @@ export const COMPILE_FEATURES = {
   metafileMarkdown: { flag: "--metafile-md", since: "1.3.8", source: "bun build --help of 1.3.8" },
   esmBytecode: { flag: "--bytecode --format=esm", since: "1.3.9", source: "oven-sh/bun#26402; 1.3.8: \"format must be 'cjs' when bytecode is true\"" },
   asset: { flag: "--asset", since: "1.4.0", source: "oven-sh/bun#36302; bun build --help of 1.4.0" },
+  reproducibleBytecode: {
+    flag: "--bytecode, the same bytes on every build",
+    since: "1.4.1",
+    source: "measured (a 146 KB CommonJS bundle, linux-x64, three builds each): 1.2.23, 1.3.14 and 1.4.0 write different bytecode every time; 1.4.1 and 1.4.5 the same bytes",
+  },
   windowsHideConsoleCrossHost: {
     flag: "--windows-hide-console (from a Linux or macOS host)",
     since: "1.4.0",
@@ -92,6 +97,8 @@ export interface CompileCapabilities {
   /** --[no-]compile-autoload-tsconfig/-package-json exist. */
   autoloadTsconfigPackageJson: boolean;
   esmBytecode: boolean;
+  /** --bytecode writes the same bytes on every build of the same input. */
+  reproducibleBytecode: boolean;
 }
 
 /** What the plan may ask of this Bun (the few switches plan.ts needs). */
@@ -104,6 +111,7 @@ export function compileCapabilities(bunVersion: string): CompileCapabilities {
     autoloadDotenvBunfig: supports(bunVersion, "autoloadDotenv"),
     autoloadTsconfigPackageJson: supports(bunVersion, "autoloadTsconfig"),
     esmBytecode: supports(bunVersion, "esmBytecode"),
+    reproducibleBytecode: supports(bunVersion, "reproducibleBytecode"),
   };
 }
 

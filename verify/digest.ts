@@ -65,6 +65,8 @@ export class HashPool {
 
   constructor(private readonly size = availableParallelism()) {}
 
+  private closed = false;
+
   hash(file: string): Promise<FileDigest> {
     return this.submit({ file });
   }
@@ -84,6 +86,8 @@ export class HashPool {
   }
 
   private submit(job: HashJob): Promise<FileDigest> {
+    // A worker started after close() would never be terminated and keep the process alive.
+    if (this.closed) return Promise.reject(new Error(`cannot hash ${"file" in job ? job.file : "a buffer"}: the hash pool is closed`));
     return new Promise((resolve, reject) => {
       this.queue.push({ job, resolve, reject });
       this.pump();
@@ -91,6 +95,7 @@ export class HashPool {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
     this.idle.length = 0;

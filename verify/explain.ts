@@ -21,6 +21,7 @@
 // ~100 MB executables take well under a second when they are nearly equal.
 
 import { versionCauses } from "./bun-version-explain.ts";
+import { COMPILE_FEATURES, supports } from "./bun-versions.ts";
 import { displayName, readBunModuleGraph, readBunVersion, type BunModule, type BunModuleGraph, type BunVersion } from "./binary/bunfs.ts";
 import { compareFingerprints, fingerprintCauses } from "./evidence.ts";
 import type { BuildFingerprint } from "./inputs.ts";
@@ -51,6 +52,7 @@ export type CauseCode =
   | "source-changed"
   | "code-signature-only"
   | "graph-padding"
+  | "bytecode-unstable"
   | "unexplained";
 
 export interface Cause {
@@ -848,6 +850,7 @@ const HINTS = {
   graphMissing:
     "A compiled executable carries its app in Bun's .bun section. `strip` removes it (the binary then runs as plain bun). Compare the files `bun build --compile` wrote, and never strip them.",
   source: "The bundled sources differ: the two builds saw different input files. Compare the checkouts (git status, generated files) of both builds.",
+  bytecode: "Bun before 1.4.1 writes different --bytecode output on every build, so no two builds are identical. Pin Bun 1.4.1 or later, or build without bytecode (targets.json build.bytecode false).",
 };
 
 function classify(input: ClassifyInput): Cause[] {
@@ -998,6 +1001,24 @@ function graphCauses(input: ClassifyInput, graphA: BunModuleGraph, graphB: BunMo
   if (bytecodeDiffers) {
     const side = withBytecode(graphA) ? nameA : nameB;
     causes.push(flagCause("--bytecode", side, `precompiled bytecode is embedded in ${side} only (with --bytecode Bun also emits the bundle as CommonJS).`));
+  }
+  // Bun before 1.4.1 writes different bytecode on every build of the same source.
+  const bothBytecode = comparison.pairs.filter((pair) => pair.a.bytecode && pair.b.bytecode);
+  const sameSource = bothBytecode.filter((pair) => pair.a.contentsSha256 === pair.b.contentsSha256 && pair.a.bytecode!.sha256 !== pair.b.bytecode!.sha256);
+  const bunVersion = input.versionA?.version ?? input.versionB?.version;
+  const unstableBun = bunVersion !== undefined && /^\d+\.\d+\.\d+/.test(bunVersion) && !supports(bunVersion, "reproducibleBytecode");
+  if (sameSource.length > 0 || (unstableBun && bothBytecode.length > 0 && comparison.summary.changed.length > 0)) {
+    const module = (sameSource[0] ?? bothBytecode[0]!).a.name;
+    causes.push({
+      code: "bytecode-unstable",
+      summary: sameSource.length > 0
+        ? `the bytecode of ${module} differs while its source is the same${bunVersion ? ` (Bun ${bunVersion})` : ""}`
+        : `--bytecode with Bun ${bunVersion} is not reproducible: even the same source gets different bytecode on every build`,
+      detail: `${sameSource.length > 0 ? `${sameSource.length} module(s) with identical source and different bytecode. ` : ""}${COMPILE_FEATURES.reproducibleBytecode.source}.`,
+      hint: HINTS.bytecode,
+      module,
+      evidence: sameSource.length > 0 ? `the embedded source of ${module} is byte-for-byte the same, its bytecode is not` : `both sides embed bytecode from Bun ${bunVersion}`,
+    });
   }
   const minifiedDiffers = comparison.analyses.find((analysis) => analysis.minifiedA !== analysis.minifiedB);
   if (minifiedDiffers) {

@@ -3,7 +3,7 @@
 // verify/import/). Pure: it decides file contents from the files that are there and what the
 // import found; commands/init.ts reads, probes, pins and writes.
 import path from "node:path";
-import { defaultRunnerFor, type Arch, type Os } from "./bun-targets.ts";
+import { compareVersions, defaultRunnerFor, minimumBunFor, type Arch, type Os } from "./bun-targets.ts";
 import { UsageError } from "./errors.ts";
 import type { BuildImport, ImportedTarget } from "./import/index.ts";
 import { entryFromBin, type ProjectReader } from "./import/index.ts";
@@ -46,6 +46,8 @@ export interface InitDecisions {
   name: string;
   outDir: string;
   targets: string[];
+  /** Default targets the project's Bun cannot build, left out with the reason. */
+  droppedTargets?: { id: string; why: string }[];
 }
 
 export type ActionKind = "create" | "update" | "unchanged" | "kept";
@@ -82,8 +84,8 @@ export function planInit(project: ProjectSnapshot, options: InitOptions): { acti
   const imported = options.imported;
   const { entry, note: entryNote } = options.entry !== undefined ? { entry: normalizeEntry(options.entry), note: undefined } : detectEntry(pkg, project, imported, options.reader);
   const name = options.name ?? imported?.name?.value ?? detectName(pkg);
-  const targets = chooseTargets(options.targets, imported);
-  const outDir = chooseOutDir(entry, imported);
+  const { targets, dropped } = chooseTargets(options.targets, imported, options.versions.bun);
+  const outDir = chooseOutDir(entry, imported, pkg);
 
   const targetsJson = renderTargetsJson({ name, entry, outDir, targets, imported, smoke: options.smoke });
   const justfile = updateJustfile(project, pkg);
@@ -99,6 +101,7 @@ export function planInit(project: ProjectSnapshot, options: InitOptions): { acti
   }
   actions.push(daggerJson(project, name, options));
   const decisions: InitDecisions = { entry, name, outDir, targets: targets.map((t) => t.id) };
+  if (dropped.length > 0) decisions.droppedTargets = dropped;
   if (entryNote) decisions.entryNote = entryNote;
   return { actions, decisions };
 }
@@ -115,29 +118,59 @@ interface TargetChoice {
   bunTarget?: string;
 }
 
-function chooseTargets(flag: string[] | undefined, imported: BuildImport | undefined): TargetChoice[] {
+function chooseTargets(flag: string[] | undefined, imported: BuildImport | undefined, bunVersion: string): { targets: TargetChoice[]; dropped: { id: string; why: string }[] } {
   if (flag) {
-    return flag.map((id) => {
-      if (!DEFAULT_TARGETS.includes(id) && !/^linux-(x64|arm64)-musl$/.test(id)) {
-        throw new UsageError(`--targets: unknown target "${id}"`, `Use ids from: ${[...DEFAULT_TARGETS, "linux-x64-musl", "linux-arm64-musl"].join(", ")}.`);
-      }
-      const [os, arch, musl] = id.split("-") as [Os, Arch, string?];
-      return musl ? { id, os, arch, libc: "musl" as const } : { id, os, arch };
-    });
+    return {
+      targets: flag.map((id) => {
+        if (!DEFAULT_TARGETS.includes(id) && !/^linux-(x64|arm64)-musl$/.test(id)) {
+          throw new UsageError(`--targets: unknown target "${id}"`, `Use ids from: ${[...DEFAULT_TARGETS, "linux-x64-musl", "linux-arm64-musl"].join(", ")}.`);
+        }
+        const [os, arch, musl] = id.split("-") as [Os, Arch, string?];
+        return musl ? { id, os, arch, libc: "musl" as const } : { id, os, arch };
+      }),
+      dropped: [],
+    };
   }
   if (imported && imported.targets.length > 0) {
-    return imported.targets.map(({ from: _from, ...t }: ImportedTarget) => t);
+    return { targets: imported.targets.map(({ from: _from, ...t }: ImportedTarget) => t), dropped: [] };
   }
-  return DEFAULT_TARGETS.map((id) => {
+  // The defaults, less what the project's Bun cannot build (windows-arm64 before 1.3.10): a
+  // target the user never asked for must not stop init.
+  const targets: TargetChoice[] = [];
+  const dropped: { id: string; why: string }[] = [];
+  for (const id of DEFAULT_TARGETS) {
     const [os, arch] = id.split("-") as [Os, Arch];
-    return { id, os, arch };
-  });
+    const minimum = minimumBunFor({ os, arch, libc: "glibc" });
+    if (compareVersions(bunVersion, minimum.version) < 0) dropped.push({ id, why: minimum.why });
+    else targets.push({ id, os, arch });
+  }
+  return { targets, dropped };
 }
 
-/** dist/, unless the program's entry (a pre-step's output) lives there. */
-function chooseOutDir(entry: string, imported: BuildImport | undefined): string {
-  const taken = (dir: string) => entry.startsWith(`${dir}/`) || (imported?.build.prepare ?? []).some((p) => new RegExp(`(^|[\\s=/"'])\\.?/?${dir}(/|\\s|$)`).test(p));
+/**
+ * dist/, unless the program's entry (a pre-step's output) lives there, or package.json
+ * publishes from it (main, module, types, bin, exports, files): 100 MB executables must not
+ * land in the folder `npm publish` packs, nor mix with the project's own build output.
+ */
+function chooseOutDir(entry: string, imported: BuildImport | undefined, pkg: PackageJson): string {
+  const published = packagePaths(pkg).map((p) => normalizeEntry(p));
+  const taken = (dir: string) =>
+    entry.startsWith(`${dir}/`) ||
+    (imported?.build.prepare ?? []).some((p) => new RegExp(`(^|[\\s=/"'])\\.?/?${dir}(/|\\s|$)`).test(p)) ||
+    published.some((p) => p === dir || p.startsWith(`${dir}/`));
   return ["dist", "dist-bin", "release-bin"].find((d) => !taken(d)) ?? "bun-parity-dist";
+}
+
+/** Every path package.json names for what it publishes. */
+function packagePaths(pkg: PackageJson): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown) => {
+    if (typeof value === "string") out.push(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === "object") Object.values(value).forEach(walk);
+  };
+  for (const key of ["main", "module", "types", "typings", "bin", "exports", "files"]) walk(pkg[key]);
+  return out.filter((p) => !p.includes("*") || p.includes("/"));
 }
 
 function detectEntry(pkg: PackageJson, project: ProjectSnapshot, imported: BuildImport | undefined, reader: ProjectReader | undefined): { entry: string; note?: string } {
@@ -146,7 +179,7 @@ function detectEntry(pkg: PackageJson, project: ProjectSnapshot, imported: Build
   for (const bin of bins) {
     const relative = normalizeEntry(bin);
     if (!project.exists(relative) || !reader) continue;
-    const resolved = entryFromBin(relative, reader);
+    const resolved = entryFromBin(relative, reader, ENTRY_CANDIDATES);
     if (resolved.ok) return resolved.note ? { entry: resolved.entry, note: resolved.note } : { entry: resolved.entry };
     throw new UsageError(resolved.problem, resolved.fix);
   }
@@ -333,7 +366,8 @@ ${recipes.map((r) => r.text).join("\n")}`;
   }
   const have = justfileRecipes(existing);
   const missing = recipes.filter((r) => !have.has(r.name));
-  const kept = RECIPES.filter((r) => have.has(r.name)).map((r) => r.name);
+  // A recipe with init's exact text is one an earlier init wrote, not the user's own.
+  const kept = RECIPES.filter((r) => have.has(r.name) && !existing.includes(r.text)).map((r) => r.name);
   const keptNote = kept.length > 0 ? `; kept your own ${kept.join(", ")} (bun verify parity runs \`just build-all\` as the native build: it should call \`npx bun verify build\`)` : "";
   if (missing.length === 0) return { file: file!, kind: "unchanged", why: `already has every recipe bun-parity needs${keptNote}` };
   const content = `${existing.replace(/\n*$/, "\n")}\n${BLOCK_HEADER}\n\n${missing.map((r) => r.text).join("\n")}`;

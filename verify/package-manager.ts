@@ -198,18 +198,12 @@ const ARGS: Record<PackageManager | "yarn-berry", string[]> = {
 };
 
 /**
- * Decides how the tree at `projectDir` installs: which lockfile (the nearest one from the project
- * up to the checkout root: a workspace package installs at its workspace root), which tool
- * (the lockfile's, or package.json packageManager's when several lockfiles exist), which
- * version (packageManager's pin; else the project's Bun, or the tool on the user's PATH) and how
- * to run it (the tool on PATH when its version matches the pin, else `npx --package=<tool>@<pin>`,
- * which needs only the npm registry).
+ * Which lockfile and tool install the tree at `projectDir`: the nearest lockfile from the
+ * project up to the checkout root, the lockfile's tool, or package.json packageManager's when
+ * several tools' lockfiles are there. Throws the UsageError/ConfigError the clean room reports;
+ * init calls it too, to say so before the first build.
  */
-export async function planInstall(options: PlanInstallOptions): Promise<InstallPlan> {
-  const { projectDir, top, env } = options;
-  const show = options.display ?? ((f: string) => f);
-  const skip = options.skipPathUnder ?? [];
-
+export function chooseInstallTool(projectDir: string, top: string, show: (file: string) => string = (f) => f): { tool: PackageManager; dir: string; found: { tool: PackageManager; file: string }[]; pinned: PinnedTool | undefined } {
   const folders = foldersUp(projectDir, top);
   let dir: string | undefined;
   let found: { tool: PackageManager; file: string }[] = [];
@@ -256,6 +250,22 @@ export async function planInstall(options: PlanInstallOptions): Promise<InstallP
   } else {
     tool = tools[0]!;
   }
+  return { tool, dir, found, pinned };
+}
+
+/**
+ * Decides how the tree at `projectDir` installs: which lockfile (the nearest one from the project
+ * up to the checkout root: a workspace package installs at its workspace root), which tool
+ * (the lockfile's, or package.json packageManager's when several lockfiles exist), which
+ * version (packageManager's pin; else the project's Bun, or the tool on the user's PATH) and how
+ * to run it (the tool on PATH when its version matches the pin, else `npx --package=<tool>@<pin>`,
+ * which needs only the npm registry).
+ */
+export async function planInstall(options: PlanInstallOptions): Promise<InstallPlan> {
+  const { projectDir, top, env } = options;
+  const show = options.display ?? ((f: string) => f);
+  const skip = options.skipPathUnder ?? [];
+  const { tool, dir, found, pinned } = chooseInstallTool(projectDir, top, show);
   const lockfile = path.join(dir, found.find((f) => f.tool === tool)!.file);
 
   if (dir !== projectDir) {

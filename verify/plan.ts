@@ -211,6 +211,12 @@ function versionNotes(config: Config, caps: CompileCapabilities): string[] {
   if (!caps.metafile) {
     notes.push(`Bun ${caps.bunVersion} has no --metafile (1.3.6): the bundled modules are listed by running Bun's resolver over the entrypoint.`);
   }
+  if (config.build.bytecode && !caps.reproducibleBytecode) {
+    notes.push(
+      `Bun ${caps.bunVersion} writes different --bytecode output on every build of the same input (the same bytes from 1.4.1 on; docs/internals.md): ` +
+        "no two builds are identical, so parity cannot pass. Pin Bun 1.4.1 or later, or set build.bytecode to false.",
+    );
+  }
   return notes;
 }
 

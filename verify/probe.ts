@@ -4,6 +4,7 @@
 // fails on a healthy program, nor one that an executable printing nothing would pass.
 import path from "node:path";
 import type { BuildOptions } from "./config.ts";
+import { withoutSourcePreview } from "./smoke-compare.ts";
 import { makeWorkingFolder, removeFolder, runEnvironment, runProcess } from "./smoke-process.ts";
 import { SOURCE_RUN_ENV, sourceFlags } from "./source-run.ts";
 import type { Compiler } from "./toolchain.ts";
@@ -79,7 +80,7 @@ export async function probeSourceCases(
     };
     const stream = run.stdout.trim() !== "" ? "stdout" : run.stderr.trim() !== "" ? "stderr" : undefined;
     if (run.timedOut) result.reason = `timed out after ${timeoutMs} ms (waits for input, or keeps running)`;
-    else if (run.exitCode !== 0) result.reason = `exit code ${run.exitCode ?? `signal ${run.signal}`}`;
+    else if (run.exitCode !== 0) result.reason = `exit code ${run.exitCode ?? `signal ${run.signal}`}${errorLine(run.stderr, dir) || lastLine(run.stdout, dir)}`;
     else if (STACK_FRAME.test(run.stderr)) result.reason = "printed a stack trace on stderr";
     else if (!stream) result.reason = "exit code 0 but printed nothing";
     else {
@@ -93,6 +94,24 @@ export async function probeSourceCases(
     tried.push(result);
   }
   return { cases, tried };
+}
+
+/**
+ * The first line of the error a failed probe printed (Bun's quoted source lines left out), with
+ * the empty working folder named as such: `ENOENT ... open '<empty working folder>/package.json'`
+ * says the program needs a file in the folder it runs in.
+ */
+function errorLine(stderr: string, dir: string): string {
+  const line = withoutSourcePreview(stderr).split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "" && !/^at /.test(l));
+  if (!line) return "";
+  const shown = line.split(dir).join("<empty working folder>");
+  return `: ${shown.length > 160 ? `${shown.slice(0, 157)}...` : shown}`;
+}
+
+/** A program that reports its failure on stdout: the last line it printed. */
+function lastLine(stdout: string, dir: string): string {
+  const line = stdout.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "").at(-1);
+  return line ? errorLine(line, dir) : "";
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

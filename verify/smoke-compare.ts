@@ -61,9 +61,21 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
 const PREVIEW_LINE = /^ *\d+ \| |^ *\^ *$/;
 const FRAME_LINE = /^( *)at /;
 
+/**
+ * Whether each line belongs to Bun's quoted source: the "12 | code" lines, and the caret line
+ * after them, which is empty when Bun does not point into the line (a long minified bundle line
+ * in an executable gets an empty line where a short source line gets a caret).
+ */
+function previewLines(lines: string[]): boolean[] {
+  return lines.map((l, i) => PREVIEW_LINE.test(l) || (l.trim() === "" && i > 0 && /^ *\d+ \| /.test(lines[i - 1]!)));
+}
+
 /** Error output without the quoted source lines (they are the bundle's, minified, in an executable). */
-export const withoutSourcePreview = (text: string) =>
-  text.split("\n").filter((l) => !PREVIEW_LINE.test(l)).join("\n");
+export const withoutSourcePreview = (text: string) => {
+  const lines = text.split("\n");
+  const preview = previewLines(lines);
+  return lines.filter((_l, i) => !preview[i]).join("\n");
+};
 
 export interface NormalizedLine {
   text: string;
@@ -82,10 +94,12 @@ export function normalizeLines(text: string, replacements: Replacement[], ignore
   const out: NormalizedLine[] = [];
   const ignores = ignore.map((p) => new RegExp(p, "g"));
   let previousWasFrame = false;
-  for (const [i, raw] of text.replaceAll("\r\n", "\n").split("\n").entries()) {
+  const lines = text.replaceAll("\r\n", "\n").split("\n");
+  const preview = stack ? previewLines(lines) : [];
+  for (const [i, raw] of lines.entries()) {
     let line = raw;
     if (stack) {
-      if (PREVIEW_LINE.test(line)) continue;
+      if (preview[i]) continue;
       const frame = FRAME_LINE.exec(line);
       if (frame && previousWasFrame) continue;
       previousWasFrame = frame !== null;

@@ -207,7 +207,13 @@ export async function runCase(target: Target, smoke: SmokeCase, executor: Execut
     const problems = src
       ? await compareSides(smoke, exe.side, src, source as Extract<SourceCommand, { kind: "run" }>)
       : await ownProblems(smoke, exe.side);
-    if (problems.length > 0) problems.push(...hints(exe.side.run, projectDir, exe.visible === undefined));
+    if (problems.length > 0) {
+      const found = hints(exe.side.run, projectDir, exe.visible === undefined);
+      problems.push(...found);
+      // A program that catches the failed read (`catch { return "unknown" }`) prints no path:
+      // the build folder inside the executable is the evidence.
+      if (src && found.length === 0 && exe.visible === undefined && projectDir) problems.push(...(await buildFolderHint(executor.command.at(-1)!, projectDir)));
+    }
     const run = exe.side.run;
     const result: CaseResult = {
       ...base,
@@ -252,7 +258,9 @@ async function runExecutable(
     // Bun names the entry module /$bunfs/root/<outfile basename> (B:/~BUN/root/ on Windows).
     programPaths: [`/$bunfs/root/${embedded}`, `B:/~BUN/root/${embedded}`, `B:\\~BUN\\root\\${embedded}`],
     execPaths: [launch.execPath, file],
-    programNames: [embedded, embedded.replace(/\.exe$/, ""), path.basename(file), path.basename(file).replace(/\.exe$/, "")],
+    // process.argv[0] of a compiled executable is "bun" (measured, Bun 1.2.4 and 1.4.5), so a
+    // CLI that names itself from argv[0] (yargs' $0) prints "bun" there.
+    programNames: [embedded, embedded.replace(/\.exe$/, ""), path.basename(file), path.basename(file).replace(/\.exe$/, ""), "bun"],
     cwd: dir,
   };
   const out: { side: SideRun; visible?: string } = { side: { run, dir, identity } };
@@ -271,7 +279,8 @@ async function runSource(
   const identity: RunIdentity = {
     programPaths: [source.entry],
     execPaths: [source.bun],
-    programNames: [path.basename(source.entry)],
+    // argv[0] of the source run is the Bun's real path (validate.ts runs it as "bun").
+    programNames: [path.basename(source.entry), path.basename(source.bun)],
     cwd: dir,
   };
   return { run, dir, identity };
@@ -334,6 +343,42 @@ export function missingPaths(stderr: string): string[] {
   for (const m of stderr.matchAll(/no such file or directory, \w+ '([^'\n]+)'/g)) found.add(m[1]!);
   for (const m of stderr.matchAll(/^ *path: "([^"\n]+)",?$/gm)) found.add(m[1]!);
   return [...found];
+}
+
+const buildFolderCounts = new Map<string, Promise<number>>();
+
+/**
+ * How often the bytes hold the folder's absolute path as a whole path: followed by a separator
+ * or a quote (`var __dirname = "/home/me/cli"`), not by more of a longer name (/home/me/cli2).
+ */
+export function buildFolderMentions(bytes: Buffer, folder: string): number {
+  const needle = Buffer.from(folder);
+  let count = 0;
+  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + needle.length)) {
+    const next = bytes[at + needle.length];
+    if (next === undefined || !/[\w.-]/.test(String.fromCharCode(next))) count++;
+  }
+  return count;
+}
+
+/**
+ * When a compare case differs and the executable holds the absolute project folder, the
+ * difference is most likely a run-time read from it (Bun inlines __dirname/__filename as the
+ * build folder, oven-sh/bun#29066): the source run finds the file, the executable, with the
+ * folder hidden as on a user's machine, does not.
+ */
+async function buildFolderHint(file: string, projectDir: string): Promise<string[]> {
+  const key = `${file}\0${projectDir}`;
+  if (!buildFolderCounts.has(key)) {
+    buildFolderCounts.set(key, readFile(file).then((bytes) => buildFolderMentions(bytes, projectDir)).catch(() => 0));
+  }
+  const count = await buildFolderCounts.get(key)!;
+  if (count === 0) return [];
+  return [
+    `hint: the executable contains the build folder ${projectDir} (${count} time${count === 1 ? "" : "s"}), which smoke hides from it because users' machines do not have it: ` +
+      "it probably reads a file there at run time (Bun inlines __dirname and __filename as the build folder, oven-sh/bun#29066), so it works on the build machine only. " +
+      'Import the file so it is embedded (import pkg from "./package.json", or with { type: "file" }).',
+  ];
 }
 
 /** Why the executable could not find a file, from where the path points. */

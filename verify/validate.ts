@@ -1,6 +1,6 @@
 // Validation of a dist folder, shared by `inspect`, `smoke` and `parity`: read each
 // artifact, inspect it against its target, and run the smoke cases this host can run.
-import { existsSync, statSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import pLimit from "p-limit";
@@ -188,6 +188,35 @@ function missingCaseFolders(config: Config): void {
 }
 
 /**
+ * The compiler as a file named `bun`: Bun sets process.argv[0] of a script to its own real
+ * path, and npm's bun package names the binary bin/bun.exe on every OS, so `bun <entry>` would
+ * print "bun.exe" where an installed Bun (and yargs' $0 in help output, with its column
+ * padding) prints "bun". A hard link (a copy across file systems) in the cache, per version.
+ */
+export function bunNamedBun(compiler: Pick<Compiler, "path" | "version">): string {
+  const name = process.platform === "win32" ? "bun.exe" : "bun";
+  if (path.basename(compiler.path) === name) return compiler.path;
+  const size = statSync(compiler.path).size;
+  const target = path.join(defaultCacheDir(), "source-bun", `${compiler.version}-${size}`, name);
+  if (existsSync(target) && statSync(target).size === size) return target;
+  try {
+    mkdirSync(path.dirname(target), { recursive: true });
+    const temp = `${target}.${process.pid}.tmp`;
+    rmSync(temp, { force: true });
+    try {
+      linkSync(compiler.path, temp);
+    } catch {
+      copyFileSync(compiler.path, temp);
+      chmodSync(temp, 0o755);
+    }
+    renameSync(temp, target);
+    return target;
+  } catch {
+    return compiler.path; // the cache is not writable: run it under its own name
+  }
+}
+
+/**
  * How each target runs `bun <entry>`: the host's own target with the compiler Bun (the one
  * the build uses), every other target with that target's pinned Bun runtime (the one its
  * executable was built from) through the same emulator, so process.arch and friends agree.
@@ -206,7 +235,7 @@ class SourceCommands {
     } catch (error) {
       return { kind: "not-run", reason: `not run here: no Bun to run the source with (${(error as Error).message})` };
     }
-    let bun = compiler.path;
+    let bun: string;
     if (target.os !== this.host.os || target.arch !== this.host.arch) {
       const runtime = runtimePackageFor(target, compiler.version);
       try {
@@ -216,6 +245,8 @@ class SourceCommands {
         if (!(error instanceof UsageError)) throw error;
         return { kind: "not-run", reason: `not run here: the source runs on ${runtime.name}@${runtime.version}, which is not available: ${error.message}` };
       }
+    } else {
+      bun = bunNamedBun(compiler);
     }
     const isolation = await probeIsolation();
     const wrapper = isolation.kind === "hidden" ? isolation.sourcePrefix : [];

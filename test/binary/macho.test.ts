@@ -182,6 +182,21 @@ describe("parseMachO", () => {
     expectBinaryFormatError(() => parseMachO(arm.subarray(0, 100)), /load commands .* runs past the end/);
   });
 
+  it("a stale LC_CODE_SIGNATURE size running past a complete file (Bun 1.2.23 darwin-x64) is an invalid signature that re-signing replaces, not a truncation", () => {
+    const signed = signAdhoc(tinyMachO());
+    const cs = parseMachO(signed).codeSignature!;
+    const stale = Buffer.from(signed);
+    stale.writeUInt32LE(cs.datasize + 2560, cs.commandOffset + 12);
+    const check = verifyCodeSignature(stale);
+    expect(check.state).toBe("invalid");
+    expect(check.problems[0]).toMatch(/^the signature \(bytes \d+\.\.\d+\) is not inside __LINKEDIT/);
+    expect(verifyCodeSignature(signAdhoc(stale)).state).toBe("valid");
+    // A signature that starts past the end is still a cut-off file.
+    const gone = Buffer.from(signed);
+    gone.writeUInt32LE(signed.length + 16, cs.commandOffset + 8);
+    expectBinaryFormatError(() => parseMachO(gone), /LC_CODE_SIGNATURE points at file bytes .* it is truncated/);
+  });
+
   it("throws only BinaryFormatError for every truncation of a small signed Mach-O", () => {
     const signed = signAdhoc(tinyMachO());
     for (let length = 0; length < signed.length; length++) {

@@ -385,7 +385,12 @@ export function parseMachO(buf: Uint8Array, file = "<buffer>"): MachOInfo {
     } else if (cmd === LC_CODE_SIGNATURE) {
       const dataoff = body.u32le(8, "dataoff");
       const datasize = body.u32le(12, "datasize");
-      if (dataoff + datasize > buf.length) {
+      // A signature that starts past the end means the file was cut off. One that starts inside
+      // it and only its stated size runs past is a stale LC_CODE_SIGNATURE (Bun 1.2.23 keeps the
+      // runtime's larger datasize on darwin-x64, ending 2,560 bytes past a file whose segments
+      // are all there): an invalid signature, which verifyCodeSignature reports and signAdhoc
+      // replaces, not a truncated file. A real cut-off also shortens __LINKEDIT, caught above.
+      if (dataoff > buf.length) {
         throw new BinaryFormatError(file,
           `Mach-O: LC_CODE_SIGNATURE points at file bytes ${dataoff}..${dataoff + datasize}, ` +
           `but the file is only ${buf.length} bytes: it is truncated`, TRUNCATED_FIX);

@@ -15,10 +15,12 @@ import { OLDEST_SUPPORTED_BUN } from "../bun-targets.ts";
 import { unsupportedBunProblem } from "../bun-versions.ts";
 import { buildPlan } from "../plan.ts";
 import { runPrepareSteps } from "../prepare.ts";
+import { bunNamedBun } from "../validate.ts";
 import { type ProbeResult, type SmokeCaseJson, probeSourceCases } from "../probe.ts";
 import { type ToolchainLock, bunForHost, defaultCacheDir, readToolchainLock, runtimesFor, updateToolchainLock } from "../toolchain.ts";
 import { PINNED_VERSIONS, TOOL_VERSION } from "../version.ts";
 import { checkPath } from "../paths.ts";
+import { type PackageManager, chooseInstallTool } from "../package-manager.ts";
 import type { Io } from "./context.ts";
 
 export interface InitFlags {
@@ -135,7 +137,7 @@ export async function runInit(io: Io, flags: InitFlags): Promise<number> {
   const targetsAction = actions.find((a) => a.file === "targets.json")!;
   const targetsText = targetsAction.content ?? files.get("targets.json")!;
 
-  const report: InitReport = { dryRun, decisions, bun, bunVersion, imported, actions, targetsJson: targetsText, probe };
+  const report: InitReport = { dryRun, decisions, bun, bunVersion, imported, actions, targetsJson: targetsText, probe, install: installTool(root) };
   if (lock) report.lock = lock;
   if (!dryRun) {
     for (const action of actions.filter((a) => a.kind === "create" || a.kind === "update")) {
@@ -175,7 +177,7 @@ function parseInitConfig(text: string, root: string, bunVersion: string): Config
 }
 
 async function projectBun(reader: ImportReader, io: Io): Promise<BunVersionChoice> {
-  const claims = bunVersionClaims(reader);
+  const claims = bunVersionClaims(reader, ancestorsInCheckout(io.cwd));
   const needsRegistry = claims.length > 0 && !claims.some((c) => c.exact !== undefined);
   let published: string[] | undefined;
   if (needsRegistry) {
@@ -188,6 +190,39 @@ async function projectBun(reader: ImportReader, io: Io): Promise<BunVersionChoic
   }
   return chooseBunVersion(claims, published);
 }
+
+/** The checkout root: git's top level, or the folder itself outside a git checkout. */
+function checkoutRoot(root: string): string {
+  const run = execaSync("git", ["rev-parse", "--show-toplevel"], { cwd: root, reject: false });
+  return run.exitCode === 0 ? path.resolve(String(run.stdout).trim()) : root;
+}
+
+/** The folders above a workspace package up to its checkout root, as relative paths ("..", "../.."). */
+function ancestorsInCheckout(root: string): string[] {
+  const top = checkoutRoot(root);
+  const depth = path.relative(top, path.resolve(root)).split(path.sep).filter(Boolean).length;
+  if (depth === 0 || path.relative(top, path.resolve(root)).startsWith("..")) return [];
+  return Array.from({ length: depth }, (_, i) => Array(i + 1).fill("..").join("/"));
+}
+
+/**
+ * The tool that installs the project, decided as the clean room decides it
+ * (verify/package-manager.ts), so init says now what `parity` would refuse after a build: lockfiles
+ * of two tools, or a packageManager without its lockfile. No lockfile yet is fine here: the
+ * install after init writes one.
+ */
+function installTool(root: string): InstallOutcome {
+  const top = checkoutRoot(root);
+  try {
+    return { tool: chooseInstallTool(root, top, (f) => path.relative(root, f) || "the project folder").tool };
+  } catch (error) {
+    if (error instanceof UsageError && /^no lockfile/.test(error.message)) return {};
+    if (error instanceof UsageError) return { problem: error.message, fix: error.fix ?? "" };
+    throw error;
+  }
+}
+
+type InstallOutcome = { tool?: PackageManager; problem?: string; fix?: string };
 
 type ProbeOutcome = { cases: SmokeCaseJson[]; tried: ProbeResult[]; bun: string } | { skipped: string };
 
@@ -205,7 +240,11 @@ async function probeEntry(config: Config, bunVersion: string, cacheDir: string, 
     log(`running build.prepare to probe ${config.entrypoint}`);
     try {
       const plan = buildPlan(config, { bunVersion, runtimePathFor: () => "", targets: [] });
-      await runPrepareSteps(plan.prepare, io.env, log);
+      // The project's Bun is not installed yet (init adds it): steps that call `bun` get the one
+      // init probes with, first on PATH under the name bun.
+      const bunDir = path.dirname(bunNamedBun({ path: bun, version: bunVersion }));
+      const pathKey = Object.keys(io.env).find((k) => k.toUpperCase() === "PATH") ?? "PATH";
+      await runPrepareSteps(plan.prepare, { ...io.env, [pathKey]: `${bunDir}${path.delimiter}${io.env[pathKey] ?? ""}` }, log);
     } catch (error) {
       return { skipped: `build.prepare failed, so ${config.entrypoint} could not be probed: ${(error as Error).message.split("\n")[0]}` };
     }
@@ -251,6 +290,7 @@ interface InitReport {
   targetsJson: string;
   probe: ProbeOutcome;
   lock?: LockOutcome;
+  install: InstallOutcome;
 }
 
 const VERB: Record<FileAction["kind"], [string, string]> = {
@@ -272,6 +312,7 @@ export function formatInit(report: InitReport): string {
       ? `  Bun ${report.bunVersion}: from --bun\n`
       : `  Bun ${report.bunVersion}: the project names no Bun version; proposing the one this bun-parity is tested with\n`;
   for (const c of bun.conflicts) out += `  note: ${c.at.file}:${c.at.line} says ${c.spec}; the executables are built with ${report.bunVersion}\n`;
+  for (const d of decisions.droppedTargets ?? []) out += `  target ${d.id} left out: ${d.why}, and the project's Bun is ${report.bunVersion}\n`;
 
   if (imported.source) {
     out += `\nImported from your build (${imported.source.root}, ${imported.source.at.file}:${imported.source.at.line}):\n`;
@@ -306,11 +347,14 @@ export function formatInit(report: InitReport): string {
   }
   const changed = actions.some((a) => a.kind === "create" || a.kind === "update");
   if (!changed && report.lock && !("error" in report.lock) && report.lock.unchanged) return out + "\nNothing to do: the project is already set up.\n";
+  const install = report.install;
+  if (install.problem) out += `\nInstalling: the clean room (bun verify parity) will refuse this project:\n  ${install.problem}\n  fix: ${install.fix}\n`;
+  const installCommand = `${install.tool ?? "npm"} install`;
   out += `
 Next:
-  npm install                          # bun, just and bun-parity at the pinned versions
+  ${installCommand.padEnd(37)}# bun, just and bun-parity at the pinned versions${install.tool && install.tool !== "npm" ? ` (your lockfile is ${install.tool}'s)` : ""}
   just build-all && npx bun verify parity
-  (commit targets.json, bun-runtimes.lock.json and the justfile)
+  (commit targets.json, bun-runtimes.lock.json, the justfile and the lockfile)
 `;
   return out;
 }

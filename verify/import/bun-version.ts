@@ -1,6 +1,7 @@
 // Which Bun a project already builds with: every place a project can state it, in the order
 // a user would trust them (what the lockfile installed first, loose ranges last). Pure: the
 // files come in through a reader.
+import path from "node:path";
 import semver from "semver";
 import YAML from "yaml";
 import type { Located } from "./compile-call.ts";
@@ -39,65 +40,85 @@ function lineOf(text: string, needle: RegExp): number {
   return i < 0 ? 1 : i + 1;
 }
 
-/** Every statement of a Bun version the project makes, most trusted first. */
-export function bunVersionClaims(reader: ProjectReader): BunVersionClaim[] {
+/**
+ * Every statement of a Bun version the project makes, most trusted first. `ancestors` are the
+ * folders above the project up to its checkout root ("..", "../.."), nearest first: a workspace
+ * package is pinned where the workspace is (the root's lockfile, packageManager, .bun-version,
+ * workflows), after what the package itself says.
+ */
+export function bunVersionClaims(reader: ProjectReader, ancestors: string[] = []): BunVersionClaim[] {
   const claims: BunVersionClaim[] = [];
   const add = (claim: Omit<BunVersionClaim, "exact">) => {
     const exact = EXACT.exec(claim.spec.trim())?.[1];
     claims.push(exact ? { ...claim, spec: claim.spec.trim(), exact } : { ...claim, spec: claim.spec.trim() });
   };
-  const pkgText = reader.read("package.json");
-  let pkg: { devDependencies?: Record<string, string>; dependencies?: Record<string, string>; packageManager?: string; engines?: Record<string, string> } = {};
-  try {
-    pkg = pkgText ? JSON.parse(pkgText) : {};
-  } catch {
-    // init reports an unreadable package.json itself.
-  }
+  const at = (folder: string, file: string) => (folder === "" ? file : path.posix.join(folder, file));
+  const readPkg = (folder: string) => {
+    const text = reader.read(at(folder, "package.json"));
+    try {
+      return { text, pkg: (text ? JSON.parse(text) : {}) as PackageJsonPins };
+    } catch {
+      return { text, pkg: {} as PackageJsonPins }; // init reports an unreadable package.json itself
+    }
+  };
+  const folders = ["", ...ancestors];
+  const { text: pkgText, pkg } = readPkg("");
   const declared = pkg.devDependencies?.bun ?? pkg.dependencies?.bun;
 
-  // What the lockfile installed for the `bun` package: the version the project really builds with.
-  const npmLock = reader.read("package-lock.json");
-  if (declared && npmLock) {
-    try {
-      const lock = JSON.parse(npmLock) as { packages?: Record<string, { version?: string }> };
-      const version = lock.packages?.["node_modules/bun"]?.version;
-      if (version) add({ at: { file: "package-lock.json", line: lineOf(npmLock, /"node_modules\/bun":/) }, spec: version, source: "lockfile" });
-    } catch {
-      // A broken lockfile is npm's to report.
+  // What the lockfile installed for the `bun` package: the version the project really builds
+  // with. A workspace package's lockfile is the workspace root's: the nearest folder with one.
+  const lockFolder = folders.find((f) => ["package-lock.json", "bun.lock", "pnpm-lock.yaml"].some((l) => reader.read(at(f, l)) !== undefined));
+  if (declared && lockFolder !== undefined) {
+    const npmLock = reader.read(at(lockFolder, "package-lock.json"));
+    if (npmLock) {
+      try {
+        const lock = JSON.parse(npmLock) as { packages?: Record<string, { version?: string }> };
+        const version = lock.packages?.["node_modules/bun"]?.version;
+        if (version) add({ at: { file: at(lockFolder, "package-lock.json"), line: lineOf(npmLock, /"node_modules\/bun":/) }, spec: version, source: "lockfile" });
+      } catch {
+        // A broken lockfile is npm's to report.
+      }
     }
-  }
-  const bunLock = reader.read("bun.lock");
-  if (declared && bunLock) {
-    const m = /"bun":\s*\[\s*"bun@(\d+\.\d+\.\d+)"/.exec(bunLock);
-    if (m) add({ at: { file: "bun.lock", line: lineOf(bunLock, /"bun":\s*\[\s*"bun@/) }, spec: m[1]!, source: "lockfile" });
-  }
-  const pnpmLock = reader.read("pnpm-lock.yaml");
-  if (declared && pnpmLock) {
-    const m = /^\s+bun:\s*\n\s+specifier:.*\n\s+version:\s*(\d+\.\d+\.\d+)/m.exec(pnpmLock) ?? /^\s*\/?bun@(\d+\.\d+\.\d+):/m.exec(pnpmLock);
-    if (m) add({ at: { file: "pnpm-lock.yaml", line: lineOf(pnpmLock, new RegExp(`bun@?${m[1]!.replaceAll(".", "\\.")}|version: ${m[1]!.replaceAll(".", "\\.")}`)) }, spec: m[1]!, source: "lockfile" });
+    const bunLock = reader.read(at(lockFolder, "bun.lock"));
+    const bunLockMatch = bunLock ? /"bun":\s*\[\s*"bun@(\d+\.\d+\.\d+)"/.exec(bunLock) : null;
+    if (bunLock && bunLockMatch) add({ at: { file: at(lockFolder, "bun.lock"), line: lineOf(bunLock, /"bun":\s*\[\s*"bun@/) }, spec: bunLockMatch[1]!, source: "lockfile" });
+    const pnpmLock = reader.read(at(lockFolder, "pnpm-lock.yaml"));
+    const m = pnpmLock ? /^\s+bun:\s*\n\s+specifier:.*\n\s+version:\s*(\d+\.\d+\.\d+)/m.exec(pnpmLock) ?? /^\s*\/?bun@(\d+\.\d+\.\d+):/m.exec(pnpmLock) : null;
+    if (pnpmLock && m) add({ at: { file: at(lockFolder, "pnpm-lock.yaml"), line: lineOf(pnpmLock, new RegExp(`bun@?${m[1]!.replaceAll(".", "\\.")}|version: ${m[1]!.replaceAll(".", "\\.")}`)) }, spec: m[1]!, source: "lockfile" });
   }
   if (declared && pkgText) add({ at: { file: "package.json", line: lineOf(pkgText, /"bun"\s*:/) }, spec: declared, source: "devDependency" });
 
-  const bunVersionFile = reader.read(".bun-version");
-  if (bunVersionFile?.trim()) add({ at: { file: ".bun-version", line: 1 }, spec: bunVersionFile.trim().split(/\s/)[0]!, source: ".bun-version" });
-
-  if (pkg.packageManager?.startsWith("bun@") && pkgText) {
-    add({ at: { file: "package.json", line: lineOf(pkgText, /"packageManager"/) }, spec: pkg.packageManager.slice(4).split("+")[0]!, source: "packageManager" });
+  for (const folder of folders) {
+    const bunVersionFile = reader.read(at(folder, ".bun-version"));
+    if (bunVersionFile?.trim()) add({ at: { file: at(folder, ".bun-version"), line: 1 }, spec: bunVersionFile.trim().split(/\s/)[0]!, source: ".bun-version" });
+    const { text, pkg: here } = folder === "" ? { text: pkgText, pkg } : readPkg(folder);
+    if (here.packageManager?.startsWith("bun@") && text) {
+      add({ at: { file: at(folder, "package.json"), line: lineOf(text, /"packageManager"/) }, spec: here.packageManager.slice(4).split("+")[0]!, source: "packageManager" });
+    }
+    const toolVersions = reader.read(at(folder, ".tool-versions"));
+    const tv = toolVersions ? /^bun\s+(\S+)/m.exec(toolVersions) : null;
+    if (tv && toolVersions) add({ at: { file: at(folder, ".tool-versions"), line: lineOf(toolVersions, /^bun\s/) }, spec: tv[1]!, source: "tool-versions" });
+    for (const file of ["mise.toml", ".mise.toml"]) {
+      const miseText = reader.read(at(folder, file));
+      const mm = miseText ? /^\s*bun\s*=\s*["']([^"']+)["']/m.exec(miseText) : null;
+      if (mm && miseText) add({ at: { file: at(folder, file), line: lineOf(miseText, /^\s*bun\s*=/) }, spec: mm[1]!, source: "mise" });
+    }
   }
-  const toolVersions = reader.read(".tool-versions");
-  const tv = toolVersions ? /^bun\s+(\S+)/m.exec(toolVersions) : null;
-  if (tv && toolVersions) add({ at: { file: ".tool-versions", line: lineOf(toolVersions, /^bun\s/) }, spec: tv[1]!, source: "tool-versions" });
-  for (const file of ["mise.toml", ".mise.toml"]) {
-    const text = reader.read(file);
-    const m = text ? /^\s*bun\s*=\s*["']([^"']+)["']/m.exec(text) : null;
-    if (m && text) add({ at: { file, line: lineOf(text, /^\s*bun\s*=/) }, spec: m[1]!, source: "mise" });
-  }
-  for (const file of reader.list(".github/workflows").filter((f) => /\.ya?ml$/.test(f))) {
-    const text = reader.read(file);
-    if (text) for (const claim of workflowClaims(text, file)) claims.push(claim);
+  for (const folder of folders) {
+    for (const file of reader.list(at(folder, ".github/workflows")).filter((f) => /\.ya?ml$/.test(f))) {
+      const text = reader.read(file);
+      if (text) for (const claim of workflowClaims(text, file)) claims.push(claim);
+    }
   }
   if (pkg.engines?.bun && pkgText) add({ at: { file: "package.json", line: lineOf(pkgText, /"bun"\s*:\s*"[^"]*"\s*,?\s*$/) }, spec: pkg.engines.bun, source: "engines" });
   return claims;
+}
+
+interface PackageJsonPins {
+  devDependencies?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  packageManager?: string;
+  engines?: Record<string, string>;
 }
 
 /** `uses: oven-sh/setup-bun` steps and their `bun-version` (or `bun-version-file`). */

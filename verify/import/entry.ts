@@ -31,14 +31,32 @@ export function resolveModule(fromFile: string, specifier: string, reader: Proje
   return candidates.find((c) => reader.read(c) !== undefined);
 }
 
-/** The entry a `bin` file stands for. */
-export function entryFromBin(bin: string, reader: ProjectReader): EntryResolution {
+/**
+ * A bin that starts another executable with the arguments it got (`spawn(binary,
+ * process.argv.slice(2))`, Bun.spawn, execFileSync): a launcher for a prebuilt or downloaded
+ * program, not the program. Compiled, it would look for that other executable at run time.
+ */
+const SPAWNS = /\b(spawn|spawnSync|execFile|execFileSync|execa|execaSync|Bun\.spawn|Bun\.spawnSync)\s*\(/;
+const FORWARDS_ARGS = /process\.argv\.slice\(\s*2\s*\)|Bun\.argv\.slice\(\s*2\s*\)/;
+
+/** The entry a `bin` file stands for. `candidates` are likely entry modules, for the fix. */
+export function entryFromBin(bin: string, reader: ProjectReader, candidates: string[] = []): EntryResolution {
   const file = path.posix.normalize(bin.replaceAll("\\", "/")).replace(/^\.\//, "");
   const text = reader.read(file);
+  const suggestion = candidates.find((c) => c !== file && reader.read(c) !== undefined) ?? "src/cli.ts";
   if (text === undefined) {
-    return { ok: false, problem: `package.json bin points at ${file}, which does not exist (is it a build output?)`, fix: "Pass the source module: bun-parity init --entry src/cli.ts" };
+    return { ok: false, problem: `package.json bin points at ${file}, which does not exist (is it a build output?)`, fix: `Pass the source module: bun-parity init --entry ${suggestion}` };
   }
-  if (isModulePath(file)) return { ok: true, entry: file };
+  if (isModulePath(file)) {
+    if (SPAWNS.test(text) && FORWARDS_ARGS.test(text)) {
+      return {
+        ok: false,
+        problem: `package.json bin points at ${file}, a launcher: it starts another executable with the arguments it gets instead of running the program, so an executable compiled from it would look for that executable at run time`,
+        fix: `Pass the module the program starts in: bun-parity init --entry ${suggestion}`,
+      };
+    }
+    return { ok: true, entry: file };
+  }
   // A launcher: the first relative module it imports, requires or runs with bun/node.
   const specifiers = [
     ...text.matchAll(/\bimport\s*(?:[\w*{}\s,]+from\s*)?["'](\.{1,2}\/[^"']+)["']/g),
@@ -62,6 +80,6 @@ export function entryFromBin(bin: string, reader: ProjectReader): EntryResolutio
   return {
     ok: false,
     problem: `package.json bin points at ${file}, which has no JavaScript/TypeScript extension and imports no module bun-parity could find: Bun would compile it into an executable that runs nothing and exits 0`,
-    fix: "Pass the module the program starts in: bun-parity init --entry src/cli.ts",
+    fix: `Pass the module the program starts in: bun-parity init --entry ${suggestion}`,
   };
 }

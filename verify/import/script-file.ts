@@ -27,9 +27,15 @@ type Val =
 export interface ScriptCommand {
   at: Located;
   words: Sym[][];
+  /** What the reading could not take exactly (a flag added under a condition), for the compile's notes. */
+  notes?: string[];
 }
 
-export type ScriptStep = { kind: "command"; command: ScriptCommand } | { kind: "compile"; call: CompileCall };
+export type ScriptStep =
+  | { kind: "command"; command: ScriptCommand }
+  | { kind: "compile"; call: CompileCall }
+  /** The script writes a file itself (fs.writeFileSync, Bun.write): a generated entry may come from here. */
+  | { kind: "writes"; at: Located; file: string };
 
 // Computed parts of a command line stand in as \u0001<n>\u0001 while the shell reader splits it.
 // eslint-disable-next-line no-control-regex
@@ -49,7 +55,7 @@ export function readScriptFile(text: string, file: string, via: string[]): Scrip
   } catch {
     return [];
   }
-  const reader = new ScriptReader(file, via);
+  const reader = new ScriptReader(file, via, text);
   reader.collectBindings(ast.program);
   reader.walk(ast.program);
   return reader.steps;
@@ -62,10 +68,13 @@ class ScriptReader {
   private readonly functions = new Map<string, t.Function>();
   private readonly evaluating = new Set<string>();
   private readonly scriptDir: string;
+  /** Notes from evaluating the arguments of the call being read. */
+  private notes: string[] = [];
 
   constructor(
     private readonly file: string,
     private readonly via: string[],
+    private readonly source = "",
   ) {
     this.scriptDir = ROOT_MARK + path.posix.dirname(file);
   }
@@ -96,6 +105,16 @@ class ScriptReader {
       } else if (node.type === "ForOfStatement" && node.left.type === "VariableDeclaration") {
         const id = node.left.declarations[0]?.id;
         if (id?.type === "Identifier") this.values.set(id.name, { kind: "alts", options: this.items(this.evaluate(node.right)) });
+        else if (id?.type === "ArrayPattern") this.bindArrayPattern(id, this.items(this.evaluate(node.right)));
+        else if (id?.type === "ObjectPattern") {
+          // for (const { bunTarget, name } of TARGETS): each name takes that field of every item.
+          const items = this.items(this.evaluate(node.right));
+          for (const prop of id.properties) {
+            if (prop.type !== "ObjectProperty" || prop.value.type !== "Identifier") continue;
+            const key = prop.key.type === "Identifier" ? prop.key.name : prop.key.type === "StringLiteral" ? prop.key.value : undefined;
+            if (key) this.values.set(prop.value.name, { kind: "alts", options: items.map((item) => this.member(item, key)) });
+          }
+        }
       } else if (node.type === "CallExpression" && node.callee.type === "MemberExpression" && node.callee.property.type === "Identifier" && ["map", "forEach", "flatMap"].includes(node.callee.property.name)) {
         // targets.map((target) => ...): the parameter takes each item.
         const fn = node.arguments[0];
@@ -103,6 +122,8 @@ class ScriptReader {
           const param = fn.params[0].name;
           const object = node.callee.object;
           this.values.set(param, { kind: "alts", options: this.items(this.lazyEvaluate(object)) });
+        } else if (fn && (fn.type === "ArrowFunctionExpression" || fn.type === "FunctionExpression") && fn.params[0]?.type === "ArrayPattern") {
+          this.bindArrayPattern(fn.params[0], this.items(this.evaluate(node.callee.object as t.Expression)));
         }
       }
     });
@@ -125,6 +146,14 @@ class ScriptReader {
     });
   }
 
+  /** `[name, bunTarget]` over pairs: each name takes that position of every item. */
+  private bindArrayPattern(pattern: t.ArrayPattern, items: Val[]): void {
+    pattern.elements.forEach((element, i) => {
+      if (element?.type !== "Identifier") return;
+      this.values.set(element.name, { kind: "alts", options: items.map((item) => (item.kind === "arr" ? item.items[i] ?? UNKNOWN("a missing element") : UNKNOWN("not a pair"))) });
+    });
+  }
+
   walk(root: t.Node): void {
     visit(root, (node) => {
       if (node.type === "CallExpression") this.call(node);
@@ -139,6 +168,7 @@ class ScriptReader {
   // ---- commands -----------------------------------------------------------------------------
 
   private call(node: t.CallExpression): void {
+    this.notes = [];
     const callee = calleeName(node.callee);
     const args = node.arguments.filter((a): a is t.Expression => a.type !== "SpreadElement" && a.type !== "ArgumentPlaceholder");
     if (callee === "Bun.build" && args[0]) {
@@ -168,6 +198,11 @@ class ScriptReader {
     }
     if (base && ["exec", "execSync", "execCommand", "run", "sh", "shell"].includes(base) && args[0]) {
       this.commandLine(node, this.evaluate(args[0]));
+      return;
+    }
+    if ((callee === "Bun.write" || (base && ["writeFileSync", "writeFile"].includes(base))) && args[0]) {
+      const file = literal(this.alternatives(this.evaluate(args[0]))[0] ?? []);
+      if (file !== undefined) this.steps.push({ kind: "writes", at: this.at(node), file: literal(this.pathSym(lit(file))) ?? file });
     }
   }
 
@@ -207,7 +242,7 @@ class ScriptReader {
 
   /** A command line string (execSync("bun build ...")): parsed as shell, computed parts kept. */
   private commandLine(node: t.Node, value: Val): void {
-    for (const alt of this.alternatives(value).slice(0, 1)) {
+    for (const alt of this.alternatives(value)) {
       const placeholders: Sym[] = [];
       const text = alt.map((p) => ("lit" in p ? p.lit : `\u0001${placeholders.push([p]) - 1}\u0001`)).join("");
       for (const command of parseShell(text)) {
@@ -224,7 +259,7 @@ class ScriptReader {
 
   private command(node: t.Node, words: Sym[][]): void {
     if (words.length === 0) return;
-    this.steps.push({ kind: "command", command: { at: this.at(node), words } });
+    this.steps.push({ kind: "command", command: this.notes.length > 0 ? { at: this.at(node), words, notes: [...this.notes] } : { at: this.at(node), words } });
   }
 
   // ---- Bun.build ----------------------------------------------------------------------------
@@ -304,9 +339,17 @@ class ScriptReader {
             break;
           }
           for (const [name, expr] of value.props) {
+            // A value that depends on the target (target.includes("-musl") ? "musl" : "glibc"):
+            // targets.json has one define for every target, so it is not imported.
+            const variants = [...new Set(this.alternatives(expr).map((a) => describe(a)))];
+            if (variants.length > 1) {
+              skip(`define ${name}: the value depends on the target (${variants.join(" or ")}), and targets.json has one define for every target; build each variant from its own targets.json, or compute it in the program`);
+              continue;
+            }
             const sym = this.alternatives(expr)[0] ?? [];
-            const define: DefineJson | undefined = expr.kind === "str" ? defineValueOf(sym) : undefined;
-            if (define === undefined) skip(`define ${name}: ${expr.kind === "str" ? whyComputed(sym) : "not a string"}`);
+            const single = expr.kind === "alts" ? expr.options[0]! : expr;
+            const define: DefineJson | undefined = single.kind === "str" ? defineValueOf(sym) : undefined;
+            if (define === undefined) skip(`define ${name}: ${single.kind === "str" ? whyComputed(sym) : "not a string"}`);
             else {
               build.define = { ...build.define, [name]: define };
               note(`define ${name}=${typeof define === "string" ? define : `<package.json ${define.packageJson}, read at build time>`}`);
@@ -414,6 +457,17 @@ class ScriptReader {
             if (!e) return [];
             if (e.type === "SpreadElement") {
               const v = this.evaluate(e.argument);
+              if (v.kind === "alts" && v.options.length > 0 && v.options.every((o) => o.kind === "arr")) {
+                // ...(isWin ? [] : ["--bytecode"]): the longest branch, and a note that it is conditional.
+                const options = v.options as Extract<Val, { kind: "arr" }>[];
+                const longest = options.reduce((a, b) => (b.items.length > a.items.length ? b : a));
+                if (options.some((o) => o.items.length !== longest.items.length || o.items.some((item, i) => JSON.stringify(item) !== JSON.stringify(longest.items[i])))) {
+                  const code = e.start != null && e.end != null ? this.source.slice(e.start, e.end).replace(/\s+/g, " ") : "a conditional spread";
+                  const added = longest.items.map((item) => describe(this.alternatives(item)[0] ?? [])).join(" ");
+                  this.notes.push(`${this.file}:${e.loc?.start.line ?? 1}: \`${code}\` adds ${added} only under a condition; imported for every target: check targets.json`);
+                }
+                return longest.items;
+              }
               return v.kind === "arr" ? v.items : [v];
             }
             return [this.evaluate(e)];
@@ -510,8 +564,9 @@ class ScriptReader {
     if (name === "require" && isPackageJson(first)) return { kind: "pkg" };
     if (name === "JSON.parse" && (first?.kind === "pkg" || (first?.kind === "unknown" && first.why === "package.json text"))) return { kind: "pkg" };
     if (name === "JSON.stringify" && first) {
-      const s = this.alternatives(first)[0];
-      return s ? str(concat(lit('"'), s, lit('"'))) : UNKNOWN("JSON.stringify");
+      const quoted = this.alternatives(first).map((s) => str(concat(lit('"'), s, lit('"'))));
+      if (quoted.length === 0) return UNKNOWN("JSON.stringify");
+      return quoted.length === 1 ? quoted[0]! : { kind: "alts", options: quoted };
     }
     if (name && /(^|\.)(readFileSync|readFile)$/.test(name) && isPackageJson(first)) return UNKNOWN("package.json text");
     if (name === "Bun.file" && isPackageJson(first)) return { kind: "pkg" };
@@ -522,8 +577,19 @@ class ScriptReader {
       if (method === "filter" || method === "slice" || method === "concat") return object;
       if (method === "join" && object.kind === "arr" && (name?.startsWith("path.") || name === "join") === false) {
         const sep = first ? literal(this.alternatives(first)[0] ?? []) ?? "," : ",";
-        const parts = object.items.map((i) => this.alternatives(i)[0] ?? []);
-        return str(concat(...parts.flatMap((p, i) => (i === 0 ? [p] : [lit(sep), p]))));
+        // Items that vary with the loop (`--target=${bunTarget}`, `--outfile ${dir}/${name}`, from
+        // one `for (const { bunTarget, dir } of TARGETS)`) have one alternative per iteration:
+        // the k-th string takes the k-th of each (at most 16). The loop is the smallest count
+        // above one; an item that varies more (a product with isWin ? ".exe" : "") keeps its first.
+        const options = object.items.map((item) => this.alternatives(item));
+        const counts = options.map((o) => o.length).filter((n) => n > 1);
+        const width = counts.length > 0 ? Math.min(...counts) : 1;
+        const joined = Array.from({ length: Math.min(width, 16) }, (_, k) =>
+          concat(...options.flatMap((o, i) => {
+            const pick = (o.length === width ? o[k] : o[0]) ?? [];
+            return i === 0 ? [pick] : [lit(sep), pick];
+          })));
+        return joined.length === 1 ? str(joined[0]!) : { kind: "alts", options: joined.map(str) };
       }
       if (method === "replace" || method === "replaceAll" || method === "trim" || method === "toLowerCase") return object.kind === "str" && literal(object.sym) === undefined ? object : UNKNOWN(`.${method}()`);
     }
@@ -538,6 +604,13 @@ class ScriptReader {
       const fn = this.functions.get(name)!;
       const ret = fn.body.type === "BlockStatement" ? fn.body.body.find((s): s is t.ReturnStatement => s.type === "ReturnStatement") : undefined;
       if (ret?.argument) return this.evaluate(ret.argument);
+    }
+    // Object.entries(TARGETS): [key, value] pairs, so `([name, bunTarget]) => ...` takes each.
+    if ((name === "Object.entries" || name === "Object.keys" || name === "Object.values") && first?.kind === "obj") {
+      const entries = [...first.props];
+      if (name === "Object.keys") return { kind: "arr", items: entries.map(([k]) => str(lit(k))) };
+      if (name === "Object.values") return { kind: "arr", items: entries.map(([, v]) => v) };
+      return { kind: "arr", items: entries.map(([k, v]) => ({ kind: "arr", items: [str(lit(k)), v] })) };
     }
     if (name === "Date.now") return UNKNOWN("Date.now()");
     if (!name && (node.callee.type === "MemberExpression" || node.callee.type === "OptionalMemberExpression") && node.callee.property.type === "Identifier") {

@@ -5,12 +5,13 @@ import path from "node:path";
 import YAML from "yaml";
 import type { ProjectReader } from "./bun-version.ts";
 import { type CompileCall, type Located, bunBuildStart, readCompileArgv } from "./compile-call.ts";
-import { readScriptFile } from "./script-file.ts";
+import { ROOT_MARK, readScriptFile } from "./script-file.ts";
 import { type Scope, type ShellCommand, evaluateWord, interpret, parseShell, wordText } from "./shell.ts";
 import { type Sym, describe, lit, literal } from "./symbolic.ts";
 
 export type Step =
   | { kind: "compile"; call: CompileCall }
+  | { kind: "writes"; at: Located; file: string }
   | { kind: "command"; at: Located; via: string[]; cwd: string; text: string; program: string };
 
 /** A place a build starts from, and everything it runs, in order. */
@@ -35,12 +36,32 @@ export function walkProject(reader: ProjectReader): BuildRoute[] {
     for (const recipe of walker.justRecipes(justfile).keys()) routes.push({ root: `${justfile} recipe ${recipe}`, steps: walker.just(recipe, [], 0) });
   }
   if (reader.read("Makefile") !== undefined || reader.read("makefile") !== undefined) {
-    for (const target of walker.makeTargets().keys()) routes.push({ root: `Makefile target ${target}`, steps: walker.make(target, [], 0) });
+    // .PHONY, .DEFAULT_GOAL and make's other special targets are not builds of their own.
+    for (const target of [...walker.makeTargets().keys()].filter((t) => !t.startsWith("."))) routes.push({ root: `Makefile target ${target}`, steps: walker.make(target, [], 0) });
   }
   for (const file of reader.list(".github/workflows").filter((f) => /\.ya?ml$/.test(f))) {
     routes.push(...walker.workflow(file));
   }
+  // Build scripts nothing calls (a bundle.sh run by hand): a route of their own, only when no
+  // other route reaches them, so a script's pre-steps stay with the compile they precede.
+  const reached = new Set(routes.flatMap((r) => r.steps.flatMap((s) => (s.kind === "compile" ? [...s.call.via, s.call.at.file] : s.kind === "command" ? [...s.via, s.at.file] : [s.at.file]))));
+  for (const file of standaloneScripts(reader)) {
+    if (reached.has(file)) continue;
+    const steps = walker.file(file, [], 0);
+    if (steps && steps.length > 0) routes.push({ root: `${file} (no script, recipe or workflow runs it)`, steps });
+  }
   return routes.filter((r) => r.steps.length > 0);
+}
+
+const STANDALONE_BUILD_SCRIPT = /^(build|compile|bundle|release|package|dist|binar)[\w.-]*\.(ts|mts|js|mjs|cjs)$/i;
+
+/** Shell scripts, and build-named TS/JS scripts, at the project root and in scripts/. */
+function standaloneScripts(reader: ProjectReader): string[] {
+  return [".", "scripts"].flatMap((folder) =>
+    reader.list(folder)
+      .map((f) => f.replace(/^\.?\//, ""))
+      .filter((f) => /\.(sh|bash)$/.test(f) || STANDALONE_BUILD_SCRIPT.test(path.posix.basename(f))),
+  );
 }
 
 class Walker {
@@ -105,7 +126,8 @@ class Walker {
   /** Classifies one command given as words (each with its alternatives). */
   words(words: Sym[][], env: [string, Sym[]][], at: Located, via: string[], cwd: string, depth: number, text?: string): Step[] {
     const texts = words.map((w) => literal(w[0] ?? []) ?? describe(w[0] ?? []));
-    const shown = text ?? texts.join(" ");
+    // A path a script built from import.meta.dir / __dirname is shown project-relative.
+    const shown = (text ?? texts.join(" ")).replaceAll(ROOT_MARK, "");
     const start = bunBuildStart(texts);
     if (start >= 0) {
       const call = readCompileArgv(words.slice(start), at, [...via, `${at.file}:${at.line}`], cwd, env);
@@ -132,8 +154,8 @@ class Walker {
       const name = isRun ? args[1] : args[0];
       if (name && (isRun || program !== "npm") && this.scripts[name] !== undefined && cwd === "") return this.script(name, here, depth + 1);
       const file = isRun ? args[1] : args[0];
-      if (program === "bun" && file && SCRIPT_EXTENSIONS.test(file)) return this.file(path.posix.join(cwd, file), here, depth);
-      if (program === "bun" && file && /\.sh$/.test(file)) return this.file(path.posix.join(cwd, file), here, depth);
+      if (program === "bun" && file && SCRIPT_EXTENSIONS.test(file)) return this.compilingFile(path.posix.join(cwd, file), here, depth);
+      if (program === "bun" && file && /\.sh$/.test(file)) return this.compilingFile(path.posix.join(cwd, file), here, depth);
       return undefined;
     }
     if (program === "run-s" || program === "npm-run-all") {
@@ -141,12 +163,12 @@ class Walker {
     }
     if (["node", "tsx", "ts-node", "zx", "esno", "jiti", "vite-node"].includes(program) || ((program === "npx" || program === "bunx" || program === "pnpx") && ["tsx", "ts-node", "zx", "esno", "jiti"].includes(args[0] ?? ""))) {
       const file = program === "npx" || program === "bunx" || program === "pnpx" ? args[1] : args[0];
-      return file && (SCRIPT_EXTENSIONS.test(file) || /\.sh$/.test(file)) ? this.file(path.posix.join(cwd, file), here, depth) : undefined;
+      return file && (SCRIPT_EXTENSIONS.test(file) || /\.sh$/.test(file)) ? this.compilingFile(path.posix.join(cwd, file), here, depth) : undefined;
     }
-    if ((program === "sh" || program === "bash" || program === "zsh") && args[0] && !rest.includes("-c")) return this.file(path.posix.join(cwd, args[0]), here, depth);
+    if ((program === "sh" || program === "bash" || program === "zsh") && args[0] && !rest.includes("-c")) return this.compilingFile(path.posix.join(cwd, args[0]), here, depth);
     if (program.startsWith("./") || program.startsWith("scripts/")) {
       const file = path.posix.join(cwd, program);
-      if (this.reader.read(file) !== undefined) return this.file(file, here, depth);
+      if (this.reader.read(file) !== undefined) return this.compilingFile(file, here, depth);
     }
     if (program === "just") {
       const recipe = args[0] ?? this.firstJustRecipe();
@@ -159,6 +181,15 @@ class Walker {
     return undefined;
   }
 
+  /**
+   * The steps of a file a command runs, when it compiles; otherwise undefined, so the command
+   * itself (`node scripts/bundle.mjs`, `./gen.sh`) stays one step: a pre-step is the whole file.
+   */
+  private compilingFile(file: string, via: string[], depth: number): Step[] | undefined {
+    const steps = this.file(file, via, depth);
+    return steps?.some((s) => s.kind === "compile") ? steps : undefined;
+  }
+
   file(file: string, via: string[], depth: number): Step[] | undefined {
     const text = this.reader.read(file);
     if (text === undefined || depth > MAX_DEPTH) return undefined;
@@ -166,7 +197,10 @@ class Walker {
     if (SCRIPT_EXTENSIONS.test(file)) {
       return readScriptFile(text, file, here).flatMap((s): Step[] => {
         if (s.kind === "compile") return [{ kind: "compile", call: s.call }];
-        return this.words(s.command.words, [], s.command.at, here, "", depth + 1);
+        if (s.kind === "writes") return [{ kind: "writes", at: s.at, file: path.posix.normalize(s.file).replace(/^\.\//, "") }];
+        const steps = this.words(s.command.words, [], s.command.at, here, "", depth + 1);
+        for (const step of steps) if (step.kind === "compile") step.call.notImported.push(...(s.command.notes ?? []).map((text) => ({ at: s.command.at, text })));
+        return steps;
       });
     }
     // A shell script (by extension or shebang).
