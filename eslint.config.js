@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "lib/", "test-results/", "dagger/sdk/", "coverage/", "test/fixtures/", "verify/generated/"] },
+  { ignores: ["node_modules/", "dist/", "lib/", "test-results/", "dagger/sdk/", "coverage/", "test/fixtures/", "verify/config/generated/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

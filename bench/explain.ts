@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { readLayout } from "../verify/binary/format.ts";
-import { explainDifference } from "../verify/explain.ts";
+import { explainDifference } from "../verify/explain/explain.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BUN = path.join(REPO, "node_modules", "bun", "bin", "bun.exe");

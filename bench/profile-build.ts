@@ -12,12 +12,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { verifyCodeSignature } from "../verify/binary/macho.ts";
-import { loadConfig } from "../verify/config.ts";
-import { HashPool, type Manifest, ReusableFileBuffer, sha256Hex, stableJson, writeDistIndex, writeFileAtomic } from "../verify/digest.ts";
-import { InputHashCache, buildFingerprint, buildInputs, bundledPackages, inputBoundary, metafileInputs } from "../verify/inputs.ts";
-import { buildPlan, compilerEnvironment } from "../verify/plan.ts";
-import { signBytesAdhoc } from "../verify/sign.ts";
-import { defaultCacheDir, runtimeCachePath } from "../verify/toolchain.ts";
+import { loadConfig } from "../verify/config/config.ts";
+import { HashPool, type Manifest, ReusableFileBuffer, sha256Hex, stableJson, writeDistIndex, writeFileAtomic } from "../verify/digest/digest.ts";
+import { InputHashCache, buildFingerprint, buildInputs, bundledPackages, inputBoundary, metafileInputs } from "../verify/build/inputs.ts";
+import { buildPlan, compilerEnvironment } from "../verify/plan/plan.ts";
+import { signBytesAdhoc } from "../verify/build/sign.ts";
+import { defaultCacheDir, runtimeCachePath } from "../verify/toolchain/toolchain.ts";
 import { writeGeneratedFixture } from "./generated-fixture.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -1,4 +1,4 @@
-// Generates verify/generated/targets.validate.js: ajv's standalone code for targets.schema.json.
+// Generates verify/config/generated/targets.validate.js: ajv's standalone code for targets.schema.json.
 // Compiling the schema at start-up cost ~150 ms per command (ajv import + compile); the
 // generated validator loads in a few ms. test/config.test.ts fails when the file is stale.
 // Run: bun scripts/generate-validator.ts
@@ -9,7 +9,7 @@ import { Ajv } from "ajv";
 import standaloneModule from "ajv/dist/standalone/index.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const VALIDATOR_FILE = path.join(REPO, "verify", "generated", "targets.validate.js");
+export const VALIDATOR_FILE = path.join(REPO, "verify", "config", "generated", "targets.validate.js");
 
 export function generateValidatorSource(): string {
   const schema = JSON.parse(readFileSync(path.join(REPO, "targets.schema.json"), "utf8")) as object;

@@ -17,12 +17,12 @@ import { readBunModuleGraph, type BunModuleGraph } from "../verify/binary/bunfs.
 import { expectedContainer } from "../verify/binary/bun-graph-layout.ts";
 import { readLayout } from "../verify/binary/format.ts";
 import { verifyCodeSignature } from "../verify/binary/macho.ts";
-import { compileCapabilities, runtimeCacheFileName } from "../verify/bun-versions.ts";
-import type { Manifest } from "../verify/digest.ts";
-import { explainDifference } from "../verify/explain.ts";
-import { hashFiles } from "../verify/digest.ts";
-import type { BuildPlan } from "../verify/plan.ts";
-import { cachedRuntimePackage, runtimeCachePath, type ToolchainLock } from "../verify/toolchain.ts";
+import { compileCapabilities, runtimeCacheFileName } from "../verify/bun/versions.ts";
+import type { Manifest } from "../verify/digest/digest.ts";
+import { explainDifference } from "../verify/explain/explain.ts";
+import { hashFiles } from "../verify/digest/digest.ts";
+import type { BuildPlan } from "../verify/plan/plan.ts";
+import { cachedRuntimePackage, runtimeCachePath, type ToolchainLock } from "../verify/toolchain/toolchain.ts";
 import { BUN, FIXTURES, REPO, SHARED_CACHE, copyFixture, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 afterAll(removeTemps);

@@ -27,10 +27,10 @@ import {
   writeMatrix,
   yamlScalar,
   type LintResult,
-} from "../verify/ci.ts";
-import { daggerVersion, resolvePackage, runCi, type CiFlags } from "../verify/commands/ci.ts";
-import type { Io } from "../verify/commands/context.ts";
-import { type Config, loadConfig, parseConfig } from "../verify/config.ts";
+} from "../verify/ci/workflow.ts";
+import { daggerVersion, resolvePackage, runCi, type CiFlags } from "../verify/cli/ci.ts";
+import type { Io } from "../verify/cli/context.ts";
+import { type Config, loadConfig, parseConfig } from "../verify/config/config.ts";
 import { CheckFailed, UsageError } from "../verify/errors.ts";
 import { CLI_ENV, HOST_TARGET, REPO, copyFixture, readJson, removeTemps, tempDir } from "./helpers.ts";
 

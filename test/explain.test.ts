@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBunVersion } from "../verify/binary/bunfs.ts";
 import { readLayout } from "../verify/binary/format.ts";
-import { sha256Hex } from "../verify/digest.ts";
+import { sha256Hex } from "../verify/digest/digest.ts";
 import { BinaryFormatError } from "../verify/errors.ts";
-import { explainDifference, formatExplanation, type Cause, type CauseCode, type Explanation } from "../verify/explain.ts";
-import { buildFingerprint } from "../verify/inputs.ts";
+import { explainDifference, formatExplanation, type Cause, type CauseCode, type Explanation } from "../verify/explain/explain.ts";
+import { buildFingerprint } from "../verify/build/inputs.ts";
 import { BUN, FIXTURES, HOST_TARGET, compileRaw, pinnedRuntime, removeTemps, tempDir, type RawCompileOptions } from "./helpers.ts";
 
 /** `bun build --compile` the way the product does (fixed flags, NODE_ENV=production), returns the bytes. */

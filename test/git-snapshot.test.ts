@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeCheckout, snapshotCheckout } from "../verify/git-snapshot.ts";
+import { describeCheckout, snapshotCheckout } from "../verify/parity/git-snapshot.ts";
 import { UsageError } from "../verify/errors.ts";
 import { commitAll, git, repositoryFingerprint } from "./git-fixture.ts";
 import { removeTemps, tempDir } from "./helpers.ts";

@@ -2,8 +2,8 @@
 // seen in public Bun CLIs, written as a tiny project of our own.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectReader } from "../verify/commands/init.ts";
-import { type ImportReader, bunVersionClaims, chooseBunVersion, entryFromBin, importBuild } from "../verify/import/index.ts";
+import { projectReader } from "../verify/cli/init.ts";
+import { type ImportReader, bunVersionClaims, chooseBunVersion, entryFromBin, importBuild } from "../verify/init/import/index.ts";
 import { FIXTURES } from "./helpers.ts";
 
 /** A project held in memory: files by relative path; `ignored` lists git-ignored prefixes. */

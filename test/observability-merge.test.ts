@@ -3,12 +3,12 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ResultFile } from "../verify/log.ts";
-import { messageEvents } from "../verify/log.ts";
+import type { ResultFile } from "../verify/telemetry/log.ts";
+import { messageEvents } from "../verify/telemetry/log.ts";
 import { reportHtml } from "../verify/report/html.ts";
 import { type LoadedResult, compareReports, mergeResults, reportMarkdown, reportText, signedDelta } from "../verify/report/merge.ts";
 import { formatBytes } from "../verify/report/table.ts";
-import { tracesConfig } from "../verify/telemetry.ts";
+import { tracesConfig } from "../verify/telemetry/traces.ts";
 import { removeTemps, runCli, tempDir } from "./helpers.ts";
 
 afterAll(removeTemps);

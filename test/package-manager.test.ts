@@ -6,7 +6,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, UsageError } from "../verify/errors.ts";
-import { type PlanInstallOptions, planInstall, pnpmWorkspacePackages } from "../verify/package-manager.ts";
+import { type PlanInstallOptions, planInstall, pnpmWorkspacePackages } from "../verify/parity/package-manager.ts";
 import { BUN, removeTemps, tempDir } from "./helpers.ts";
 
 afterAll(removeTemps);

@@ -5,10 +5,10 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { entryProblem, executableIn, listArchive, validateEntries, writeTarGz, writeZip, type ArchiveEntry } from "../verify/archive.ts";
+import { entryProblem, executableIn, listArchive, validateEntries, writeTarGz, writeZip, type ArchiveEntry } from "../verify/package/archive.ts";
 import { UsageError } from "../verify/errors.ts";
-import { targetFileOfArchive } from "../verify/parity.ts";
-import { BUN, CLI, CLI_ENV, REPO, copyFixture, expectStrace, killAtFirstRename, readJson, removeTemps, runCli, tempDir, type CliResult } from "./helpers.ts";
+import { targetFileOfArchive } from "../verify/parity/compare.ts";
+import { BUN, CLI, CLI_ENV, copyFixture, expectStrace, killAtFirstRename, readJson, removeTemps, runCli, tempDir, type CliResult } from "./helpers.ts";
 
 const EPOCH = 1700000000; // 2023-11-14 22:13:20 UTC
 const TWO = ["--target", "linux-x64", "--target", "windows-x64"];
@@ -19,32 +19,9 @@ let dist: string;
 
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
-/**
- * `bun verify package` under Bun, the runtime the CLI always runs on. Until verify/cli.ts has the
- * command, a tiny driver calls runPackage the way the CLI will (same flags, same error output).
- */
+/** `bun verify package` under Bun, the runtime the CLI always runs on. */
 async function packageCli(args: string[], options: { cwd: string; env?: Record<string, string>; umask?: string }): Promise<CliResult> {
-  const wired = readFileSync(CLI, "utf8").includes("commands/package.ts");
   let command = [BUN, CLI, "package", ...args];
-  if (!wired) {
-    const driver = path.join(tempDir("package-driver-"), "driver.ts");
-    writeFileSync(
-      driver,
-      `import { parseArgs } from "node:util";
-import { runPackage } from ${JSON.stringify(path.join(REPO, "verify", "commands", "package.ts"))};
-import { UsageError } from ${JSON.stringify(path.join(REPO, "verify", "errors.ts"))};
-const { values } = parseArgs({ args: process.argv.slice(2), options: { target: { type: "string", multiple: true }, json: { type: "boolean" }, config: { type: "string" } } });
-try {
-  process.exitCode = await runPackage({ stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }, values);
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  process.stderr.write(\`error: \${error.message}\\n\${error.fix ? \`fix: \${error.fix}\\n\` : ""}\`);
-  process.exitCode = 2;
-}
-`,
-    );
-    command = [BUN, driver, ...args];
-  }
   if (options.umask) command = ["sh", "-c", `umask ${options.umask} && exec "$0" "$@"`, ...command];
   const result = await execa(command[0]!, command.slice(1), { cwd: options.cwd, env: { ...CLI_ENV, ...options.env }, reject: false });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
@@ -52,7 +29,7 @@ try {
 
 /** runPackage in this (Node) process, with string output. */
 async function packageInProcess(cwd: string, flags: { target?: string[]; json?: boolean }, env: Record<string, string | undefined> = {}) {
-  const { runPackage } = await import("../verify/commands/package.ts");
+  const { runPackage } = await import("../verify/cli/package.ts");
   let stdout = "";
   let stderr = "";
   const io = {

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { linePattern, probeSourceCases } from "../verify/probe.ts";
+import { linePattern, probeSourceCases } from "../verify/validate/probe.ts";
 import { BUN, FIXTURES, copyFixture, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 afterAll(removeTemps);

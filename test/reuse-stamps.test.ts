@@ -6,8 +6,8 @@ import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { sha256Hex } from "../verify/digest.ts";
-import { RACY_MS } from "../verify/inputs.ts";
+import { sha256Hex } from "../verify/digest/digest.ts";
+import { RACY_MS } from "../verify/build/inputs.ts";
 import { SHARED_CACHE, copyFixture, removeTemps, runCli } from "./helpers.ts";
 
 afterAll(removeTemps);

@@ -3,8 +3,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Target } from "../verify/config.ts";
-import { type Host, executorFor } from "../verify/smoke.ts";
+import type { Target } from "../verify/config/config.ts";
+import { type Host, executorFor } from "../verify/validate/smoke.ts";
 import { HOST_TARGET, copyFixture, removeTemps, runCli } from "./helpers.ts";
 
 interface SmokeJson {

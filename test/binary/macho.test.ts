@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBunModuleGraph } from "../../verify/binary/bunfs.ts";
 import { readLayout } from "../../verify/binary/format.ts";
 import { BinaryFormatError } from "../../verify/errors.ts";
-import { signBunExecutableAdhoc } from "../../verify/sign.ts";
+import { signBunExecutableAdhoc } from "../../verify/build/sign.ts";
 import { pinnedRuntime } from "../helpers.ts";
 import {
   isMachO,

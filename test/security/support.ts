@@ -7,7 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { expect } from "vitest";
-import { runSecurity } from "../../verify/commands/security.ts";
+import { runSecurity } from "../../verify/cli/security.ts";
 import type { SecurityReport } from "../../verify/security/findings.ts";
 import { CLI_ENV, runCli } from "../helpers.ts";
 

@@ -2,8 +2,8 @@
 // thin: Markdown step summaries and `::error::` annotations.
 import { appendFile } from "node:fs/promises";
 import path from "node:path";
-import { writeFileAtomic } from "../digest.ts";
-import type { Io } from "../commands/context.ts";
+import { writeFileAtomic } from "../digest/digest.ts";
+import type { Io } from "../cli/context.ts";
 
 /**
  * --markdown FILE writes the summary there; without it, on GitHub Actions, the summary is

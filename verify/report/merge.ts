@@ -5,13 +5,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { TargetOutcome } from "../build.ts";
-import type { ParityReport } from "../commands/parity.ts";
-import { type Manifest, type ManifestTarget, stableJson, writeFileAtomic } from "../digest.ts";
+import type { TargetOutcome } from "../build/build.ts";
+import type { ParityReport } from "../cli/parity.ts";
+import { type Manifest, type ManifestTarget, stableJson, writeFileAtomic } from "../digest/digest.ts";
 import { UsageError } from "../errors.ts";
-import type { InspectFacts } from "../inspect.ts";
-import type { ResultFile } from "../log.ts";
-import type { CaseResult } from "../smoke.ts";
+import type { InspectFacts } from "../validate/inspect.ts";
+import type { ResultFile } from "../telemetry/log.ts";
+import type { CaseResult } from "../validate/smoke.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 import { formatBytes, formatDuration, formatTable } from "./table.ts";
 

@@ -1,6 +1,6 @@
 // The parity report as terminal text and as Markdown (a GitHub step summary).
-import type { ParityReport } from "../commands/parity.ts";
-import type { ParityRow } from "../parity.ts";
+import type { ParityReport } from "../cli/parity.ts";
+import type { ParityRow } from "../parity/compare.ts";
 import { formatTable } from "./table.ts";
 
 const short = (sha?: string) => (sha ? sha.slice(0, 16) : "-");

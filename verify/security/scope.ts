@@ -8,7 +8,7 @@
 import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { describeFirstBytes, sniffFormat } from "../binary/format.ts";
-import { MANIFEST_FILE, type Manifest, parseSha256Sums, readManifest } from "../digest.ts";
+import { MANIFEST_FILE, type Manifest, parseSha256Sums, readManifest } from "../digest/digest.ts";
 import { UsageError } from "../errors.ts";
 import type { Finding } from "./findings.ts";
 

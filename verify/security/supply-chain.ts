@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as jsonc from "jsonc-parser";
-import type { Manifest } from "../digest.ts";
-import { hashFiles } from "../digest.ts";
-import { type ToolchainLock, LOCK_FILE, RuntimeDigestError, runtimeCachePath } from "../toolchain.ts";
+import type { Manifest } from "../digest/digest.ts";
+import { hashFiles } from "../digest/digest.ts";
+import { type ToolchainLock, LOCK_FILE, RuntimeDigestError, runtimeCachePath } from "../toolchain/toolchain.ts";
 import { type CheckResult, type Finding, checkResult, redactUrlCredentials as redact } from "./findings.ts";
 
 export interface SupplyChainInput {
