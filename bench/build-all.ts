@@ -12,10 +12,10 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } f
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConfig } from "../verify/config/config.ts";
-import { HashPool } from "../verify/digest/digest.ts";
-import { buildPlan, compilerEnvironment } from "../verify/plan/plan.ts";
-import { defaultCacheDir, runtimeCachePath } from "../verify/toolchain/toolchain.ts";
+import { loadConfig } from "../verify/config/index.ts";
+import { HashPool } from "../verify/digest/index.ts";
+import { buildPlan, compilerEnvironment } from "../verify/plan/index.ts";
+import { defaultCacheDir, runtimeCachePath } from "../verify/toolchain/index.ts";
 import { writeGeneratedFixture } from "./generated-fixture.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -8,8 +8,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readLayout } from "../verify/binary/format.ts";
-import { explainDifference } from "../verify/explain/explain.ts";
+import { readLayout } from "../verify/binary/index.ts";
+import { explainDifference } from "../verify/explain/index.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BUN = path.join(REPO, "node_modules", "bun", "bin", "bun.exe");

@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signAdhoc } from "../verify/binary/macho.ts";
+import { signAdhoc } from "../verify/binary/index.ts";
 import { copyFixture, compileRaw, pinnedRuntime, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 afterAll(removeTemps);

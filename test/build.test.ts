@@ -4,7 +4,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync,
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Manifest, sha256Hex } from "../verify/digest/digest.ts";
+import { type Manifest, sha256Hex } from "../verify/digest/index.ts";
 import { BUN, CLI, SHARED_CACHE, copyFixture, expectStrace, killAtFirstRename, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 afterAll(removeTemps);

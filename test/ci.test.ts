@@ -29,8 +29,8 @@ import {
   type LintResult,
 } from "../verify/ci/workflow.ts";
 import { daggerVersion, resolvePackage, runCi, type CiFlags } from "../verify/cli/ci.ts";
-import type { Io } from "../verify/cli/context.ts";
-import { type Config, loadConfig, parseConfig } from "../verify/config/config.ts";
+import type { Io } from "../verify/io.ts";
+import { type Config, loadConfig, parseConfig } from "../verify/config/index.ts";
 import { CheckFailed, UsageError } from "../verify/errors.ts";
 import { CLI_ENV, HOST_TARGET, REPO, copyFixture, readJson, removeTemps, tempDir } from "./helpers.ts";
 

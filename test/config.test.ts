@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../verify/config/config.ts";
+import { loadConfig } from "../verify/config/index.ts";
 import { ConfigError } from "../verify/errors.ts";
 import { REPO, removeTemps, runCli, tempDir } from "./helpers.ts";
 
@@ -234,7 +234,7 @@ describe("targets.json build options", () => {
   });
 
   it("turns build options into bun build flags in the plan", async () => {
-    const { buildPlan } = await import("../verify/plan/plan.ts");
+    const { buildPlan } = await import("../verify/plan/index.ts");
     const file = project(
       {
         ...base(),

@@ -6,7 +6,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Explanation } from "../verify/explain/explain.ts";
+import type { Explanation } from "../verify/explain/index.ts";
 import { copyFixture, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 /** dist/hello-linux-x64 of a build, and the same bytes copied where no manifest.json lists them. */

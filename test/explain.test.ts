@@ -9,12 +9,11 @@
 import { chmodSync, cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readBunVersion } from "../verify/binary/bunfs.ts";
-import { readLayout } from "../verify/binary/format.ts";
-import { sha256Hex } from "../verify/digest/digest.ts";
+import { readBunVersion, readLayout } from "../verify/binary/index.ts";
+import { sha256Hex } from "../verify/digest/index.ts";
 import { BinaryFormatError } from "../verify/errors.ts";
-import { explainDifference, formatExplanation, type Cause, type CauseCode, type Explanation } from "../verify/explain/explain.ts";
-import { buildFingerprint } from "../verify/build/inputs.ts";
+import { explainDifference, formatExplanation, type Cause, type CauseCode, type Explanation } from "../verify/explain/index.ts";
+import { buildFingerprint } from "../verify/build/index.ts";
 import { BUN, FIXTURES, HOST_TARGET, compileRaw, pinnedRuntime, removeTemps, tempDir, type RawCompileOptions } from "./helpers.ts";
 
 /** `bun build --compile` the way the product does (fixed flags, NODE_ENV=production), returns the bytes. */

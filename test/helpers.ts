@@ -81,9 +81,9 @@ export async function pinnedRuntime(targetId: string): Promise<string> {
     if (r.exitCode !== 0) throw new Error(`toolchain --fetch failed:\n${r.stdout}${r.stderr}`);
   });
   await runtimesFetched;
-  const { loadConfig } = await import("../verify/config/config.ts");
-  const { runtimePackageFor } = await import("../verify/bun/targets.ts");
-  const { runtimeCachePath } = await import("../verify/toolchain/toolchain.ts");
+  const { loadConfig } = await import("../verify/config/index.ts");
+  const { runtimePackageFor } = await import("../verify/bun/index.ts");
+  const { runtimeCachePath } = await import("../verify/toolchain/index.ts");
   const bunVersion = readJson<{ version: string }>(path.join(REPO, "node_modules", "bun", "package.json")).version;
   const target = loadConfig(path.join(REPO, "targets.json"), { bunVersion }).targets.find((t) => t.id === targetId);
   if (!target) throw new Error(`no target ${targetId} in targets.json`);

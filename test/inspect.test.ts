@@ -2,8 +2,8 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Manifest } from "../verify/digest/digest.ts";
-import type { InspectFacts } from "../verify/validate/inspect.ts";
+import type { Manifest } from "../verify/digest/index.ts";
+import type { InspectFacts } from "../verify/validate/index.ts";
 import { copyFixture, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 let app: string;

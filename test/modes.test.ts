@@ -5,8 +5,8 @@ import { chmodSync, copyFileSync, cpSync, statSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Manifest } from "../verify/digest/digest.ts";
-import type { ParityRow } from "../verify/parity/compare.ts";
+import type { Manifest } from "../verify/digest/index.ts";
+import type { ParityRow } from "../verify/parity/index.ts";
 import { BUN, CLI, CLI_ENV, copyFixture, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 const TARGETS = ["--target", "linux-x64", "--target", "darwin-x64"];

@@ -3,11 +3,10 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ResultFile } from "../verify/telemetry/log.ts";
+import type { ResultFile } from "../verify/telemetry/index.ts";
 import { messageEvents } from "../verify/telemetry/log.ts";
-import { reportHtml } from "../verify/report/html.ts";
+import { reportHtml, formatBytes } from "../verify/report/index.ts";
 import { type LoadedResult, compareReports, mergeResults, reportMarkdown, reportText, signedDelta } from "../verify/report/merge.ts";
-import { formatBytes } from "../verify/report/table.ts";
 import { tracesConfig } from "../verify/telemetry/traces.ts";
 import { removeTemps, runCli, tempDir } from "./helpers.ts";
 
@@ -209,7 +208,7 @@ describe("--compare input", () => {
     const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
     const os = await import("node:os");
     const path = await import("node:path");
-    const { readComparison } = await import("../verify/report/merge.ts");
+    const { readComparison } = await import("../verify/report/index.ts");
     const dir = mkdtempSync(path.join(os.tmpdir(), "compare-"));
     try {
       const build = result("build", "2026-01-01T00:00:00.000Z", { build: { outcomes: [{ id: "linux-x64", status: "built", entry: entry("linux-x64", 1500, SHA("c")) }] } });

@@ -6,7 +6,7 @@ import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSyn
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ResultFile } from "../verify/telemetry/log.ts";
+import type { ResultFile } from "../verify/telemetry/index.ts";
 import type { MergedReport } from "../verify/report/merge.ts";
 import { HOST_TARGET, REPO, copyFixture, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
 

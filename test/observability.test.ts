@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Manifest } from "../verify/digest/digest.ts";
+import type { Manifest } from "../verify/digest/index.ts";
 import type { LogEvent, ResultFile } from "../verify/telemetry/log.ts";
 import { BUN, CLI, CLI_ENV, REPO, copyFixture, readJson, removeTemps, runCli } from "./helpers.ts";
 import { type ReceivedSpan, type Receiver, spanTree, startReceiver } from "./observability-otlp.ts";

@@ -7,7 +7,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entryProblem, executableIn, listArchive, validateEntries, writeTarGz, writeZip, type ArchiveEntry } from "../verify/package/archive.ts";
 import { UsageError } from "../verify/errors.ts";
-import { targetFileOfArchive } from "../verify/parity/compare.ts";
+import { targetFileOfArchive } from "../verify/parity/index.ts";
 import { BUN, CLI, CLI_ENV, copyFixture, expectStrace, killAtFirstRename, readJson, removeTemps, runCli, tempDir, type CliResult } from "./helpers.ts";
 
 const EPOCH = 1700000000; // 2023-11-14 22:13:20 UTC

@@ -6,7 +6,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { sha256Hex } from "../verify/digest/digest.ts";
+import { sha256Hex } from "../verify/digest/index.ts";
 import { RACY_MS } from "../verify/build/inputs.ts";
 import { SHARED_CACHE, copyFixture, removeTemps, runCli } from "./helpers.ts";
 

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ParityReport } from "../verify/cli/parity.ts";
+import type { ParityReport } from "../verify/parity/index.ts";
 import { CheckFailed } from "../verify/errors.ts";
 import type { Finding } from "../verify/security/findings.ts";
 import { parityVsaStatements, writeParityVsas } from "../verify/security/provenance.ts";

@@ -4,7 +4,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SmokeCase, Target } from "../verify/config/config.ts";
+import type { SmokeCase, Target } from "../verify/config/index.ts";
 import { type CaseResult, type Host, type RunContext, buildFolderMentions, executorFor, runCase } from "../verify/validate/smoke.ts";
 import { firstDifference, normalizeOutput, replacementsFor } from "../verify/validate/smoke-compare.ts";
 import { compileRaw, copyFixture, removeTemps, runCli, tempDir } from "./helpers.ts";

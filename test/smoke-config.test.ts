@@ -1,7 +1,7 @@
 // The smoke fields of targets.json (compare, normalize, ignore, stdin, cwd, files): defaults,
 // and rejections that name the file, the JSON path, what was expected and what to do.
 import { describe, expect, it } from "vitest";
-import { type Config, parseConfig } from "../verify/config/config.ts";
+import { type Config, parseConfig } from "../verify/config/index.ts";
 import { ConfigError } from "../verify/errors.ts";
 
 const FILE = "/work/app/targets.json";

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Target } from "../verify/config/config.ts";
+import type { Target } from "../verify/config/index.ts";
 import { type Host, executorFor } from "../verify/validate/smoke.ts";
 import { HOST_TARGET, copyFixture, removeTemps, runCli } from "./helpers.ts";
 

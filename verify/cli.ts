@@ -2,7 +2,7 @@
 // Where `bun verify <command>` (package.json "verify" script) and the npm package's bin
 // (bin/bun-parity.js runs lib/cli.js, compiled from this file) start. The command table and
 // one file per command are in cli/.
-import { main } from "./cli/main.ts";
+import { main } from "./cli/index.ts";
 
 export { main };
 

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseElf } from "../../verify/binary/elf.ts";
-import { describeFirstBytes, detectFormat, readLayout, regionAt, sniffFormat, type BinaryLayout } from "../../verify/binary/format.ts";
+import { describeFirstBytes, detectFormat, readLayout, regionAt, sniffFormat, type BinaryLayout } from "../../verify/binary/index.ts";
 import { IMAGE_FILE_MACHINE_AMD64, IMAGE_FILE_MACHINE_ARM64, parsePe } from "../../verify/binary/pe.ts";
 import { BinaryFormatError } from "../../verify/errors.ts";
 import { compileRaw, pinnedRuntime, removeTemps, tempDir } from "../helpers.ts";

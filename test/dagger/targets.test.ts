@@ -7,8 +7,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 import { artifactFileName, findTarget, readBuildLayout } from "../../dagger/src/targets.ts";
-import { parseConfig } from "../../verify/config/config.ts";
-import { buildPlan } from "../../verify/plan/plan.ts";
+import { parseConfig } from "../../verify/config/index.ts";
+import { buildPlan } from "../../verify/plan/index.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const TARGETS = path.join(ROOT, "targets.json");

@@ -3,11 +3,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Config } from "../../verify/config/config.ts";
+import type { Config } from "../../verify/config/index.ts";
 import { interpretAudit } from "../../verify/security/audit.ts";
 import { LineIndex, lineColumn, redactUrlCredentials } from "../../verify/security/findings.ts";
 import { dotenvModule, envCandidates, findDotenvValues, findInlinedEnv, findPathLeaks, parseDotenv } from "../../verify/security/leaks.ts";
-import type { ParityReport } from "../../verify/cli/parity.ts";
+import type { ParityReport } from "../../verify/parity/index.ts";
 import { builderInfo, normalizeRemote, parityVsaStatements } from "../../verify/security/provenance.ts";
 import { licenseChoice, npmPurl, splitPackageId, uuidV5 } from "../../verify/security/sbom.ts";
 import { gitignorePatterns } from "../../verify/security/secrets.ts";

@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../verify/digest/digest.ts";
+import { sha256Hex } from "../../verify/digest/index.ts";
 import { copyFixture, removeTemps, tempDir } from "../helpers.ts";
 import { buildFixture, check, plant, planted, security, securityRaw } from "./support.ts";
 

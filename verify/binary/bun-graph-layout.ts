@@ -26,7 +26,7 @@
 // "Appended" means [runtime bytes][graph][u64 file size]: the runtime found the graph by
 // reading the end of its own file (StandaloneModuleGraph.zig `fromExecutable`, bun-v1.3.11).
 
-import { compareVersions } from "../bun/targets.ts";
+import { compareVersions } from "../bun/index.ts";
 
 export const BUN_GRAPH_TRAILER = "\n---- Bun! ----\n";
 export const TRAILER_BYTES = Buffer.from(BUN_GRAPH_TRAILER, "latin1");

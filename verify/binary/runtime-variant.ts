@@ -12,7 +12,7 @@
 //   Mach-O __TEXT,__text and friends) are compared by name and content.
 
 import { createHash } from "node:crypto";
-import type { Arch, Libc, Os } from "../bun/targets.ts";
+import type { Arch, Libc, Os } from "../bun/index.ts";
 import { readLayout, type BinaryLayout } from "./format.ts";
 
 export interface CodeFingerprint {

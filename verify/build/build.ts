@@ -6,20 +6,7 @@ import { chmod, mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import pLimit, { type LimitFunction } from "p-limit";
-import {
-  type FileDigest,
-  type Manifest,
-  type ManifestTarget,
-  EXECUTABLE_FILE_MODE,
-  HashPool,
-  MANIFEST_FILE,
-  ReusableFileBuffer,
-  readManifest,
-  sha256Hex,
-  stableJson,
-  writeDistIndex,
-  writeFileAtomic,
-} from "../digest/digest.ts";
+import { type FileDigest, type Manifest, type ManifestTarget, EXECUTABLE_FILE_MODE, HashPool, MANIFEST_FILE, ReusableFileBuffer, readManifest, sha256Hex, stableJson, writeDistIndex, writeFileAtomic, type FileStamp, stampMatches, stampOf } from "../digest/index.ts";
 import { UsageError } from "../errors.ts";
 import {
   type BuildInputs,
@@ -33,15 +20,13 @@ import {
   inputDigest,
   metafileInputs,
 } from "./inputs.ts";
-import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, portableArgv } from "../plan/plan.ts";
-import { logEvent, recordResult } from "../telemetry/log.ts";
+import { type BuildPlan, type TargetPlan, STAGING_FOLDER, compilerEnvironment, portableArgv } from "../plan/index.ts";
+import { logEvent, recordResult, type OpenSpan, currentSpan, openSpan, withSpan, type Attributes } from "../telemetry/index.ts";
 import { runPrepareSteps } from "./prepare.ts";
 import { withoutDotenvValues } from "./dotenv.ts";
 import { checkAndRepairBytes, outputNeedsCheck } from "./bun-output.ts";
 import { signBytesAdhoc } from "./sign.ts";
-import { type FileStamp, stampMatches, stampOf } from "../digest/stamp.ts";
-import { type Attributes, type OpenSpan, currentSpan, openSpan, withSpan } from "../telemetry/traces.ts";
-import { type Compiler, type ToolchainLock, ensureRuntime, listModulesWithoutMetafile, lockEntryFor, seedRuntimeCache } from "../toolchain/toolchain.ts";
+import { type Compiler, type ToolchainLock, ensureRuntime, listModulesWithoutMetafile, lockEntryFor, seedRuntimeCache } from "../toolchain/index.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 
 export type BuildEvent =

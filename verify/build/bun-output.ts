@@ -1,13 +1,11 @@
 // Checks and repairs of what `bun build --compile` wrote, for the Bun versions that need them
 // (docs/internals.md, "Bun's embedded module graph, by version"). Runs on the staged file,
 // before the macOS signature repair (sign.ts) and before hashing.
-import { GRAPH_CHANGES } from "../binary/bun-graph-layout.ts";
-import { readBunModuleGraph, zeroGraphPadding } from "../binary/bunfs.ts";
-import { compareVersions } from "../bun/targets.ts";
-import { compareRuntime } from "../binary/runtime-variant.ts";
-import { EXECUTABLE_FILE_MODE, readWholeFile, writeFileAtomic } from "../digest/digest.ts";
+import { GRAPH_CHANGES, readBunModuleGraph, zeroGraphPadding, compareRuntime } from "../binary/index.ts";
+import { compareVersions } from "../bun/index.ts";
+import { EXECUTABLE_FILE_MODE, readWholeFile, writeFileAtomic } from "../digest/index.ts";
 import { CheckFailed } from "../errors.ts";
-import type { TargetPlan } from "../plan/plan.ts";
+import type { TargetPlan } from "../plan/index.ts";
 
 export interface OutputRepair {
   /** One sentence per change made, for the build log. */

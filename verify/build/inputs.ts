@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import * as jsonc from "jsonc-parser";
-import { sha256Hex, stableJson } from "../digest/digest.ts";
+import { type BuildFingerprint, sha256Hex, stableJson } from "../digest/index.ts";
 
 /**
  * Files that change a build without being imported, looked for in the folder the compiler runs
@@ -286,29 +286,6 @@ export function bundledPackages(projectDir: string, modules: string[]): string[]
     found.add(`${nameParts.join("/")}@${version}`);
   }
   return [...found].sort();
-}
-
-/**
- * What one executable was built from, recorded per target in manifest.json so `explain` can say
- * which input or setting differs between two builds instead of guessing from the bytes. Values
- * of environment variables are never stored, only their sha256 (they may be secrets).
- */
-export interface BuildFingerprint {
-  /** bun-parity version that built it. */
-  tool: string;
-  bun: string;
-  /** Bun's --target, e.g. bun-linux-x64. */
-  target: string;
-  /** sha256 of the runtime executable passed with --compile-executable-path. */
-  runtime: string;
-  /** The compiler's argv with machine paths replaced (plan.ts portableArgv). */
-  argv: string[];
-  /** Every variable the compiler could inline into the bundle: name -> "sha256:<hex>" of its value. */
-  env: Record<string, string>;
-  /** Settings that change the bytes without being in argv (e.g. macosAdhocSign): name -> value. */
-  settings: Record<string, string>;
-  /** Every input file, relative to the project (forward slashes) -> sha256. */
-  inputs: Record<string, string>;
 }
 
 export interface FingerprintParts {

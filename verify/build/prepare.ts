@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { CheckFailed } from "../errors.ts";
-import { type PlannedPrepare, isScrubbedVariable } from "../plan/plan.ts";
+import { type PlannedPrepare, isScrubbedVariable } from "../plan/index.ts";
 
 export class PrepareFailed extends CheckFailed {
   override name = "PrepareFailed";

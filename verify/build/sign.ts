@@ -6,9 +6,8 @@
 //   1.3.12       arm64: LC_CODE_SIGNATURE truncated (oven-sh/bun#29306)
 //   1.4.1-       arm64 valid; x64 still stale
 // This re-signs such files ad hoc, deterministically, keeping an appended graph in place.
-import { signAdhoc, verifyCodeSignature, type SignatureCheck } from "../binary/macho.ts";
-import { readLayout } from "../binary/format.ts";
-import { EXECUTABLE_FILE_MODE, readWholeFile, writeFileAtomic } from "../digest/digest.ts";
+import { signAdhoc, verifyCodeSignature, type SignatureCheck, readLayout } from "../binary/index.ts";
+import { EXECUTABLE_FILE_MODE, readWholeFile, writeFileAtomic } from "../digest/index.ts";
 import { CheckFailed } from "../errors.ts";
 
 export interface SignOutcome {

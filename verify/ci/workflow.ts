@@ -7,7 +7,7 @@
 // rewrites only the lines between the markers (or writes the starter workflow below when there is
 // no workflow yet), and `bun verify ci --check` compares them with targets.json and names every
 // difference.
-import type { Config, Target } from "../config/config.ts";
+import type { Config, Target } from "../config/index.ts";
 
 export const WORKFLOW_PATH = ".github/workflows/ci.yml";
 export const ACTIONLINT_CONFIG_PATH = ".github/actionlint.yaml";

@@ -1,11 +1,10 @@
 // `bun verify build`: run the plan, write the executables, SHA256SUMS and manifest.json.
 import path from "node:path";
-import { type BuildResult, runBuild } from "../build/build.ts";
-import { stableJson } from "../digest/digest.ts";
+import { type BuildResult, runBuild } from "../build/index.ts";
+import { stableJson } from "../digest/index.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
-import { buildProgress, isLiveTerminal } from "../report/progress.ts";
-import { formatBytes, formatDuration, formatTable } from "../report/table.ts";
-import type { Io } from "./context.ts";
+import { buildProgress, isLiveTerminal, formatBytes, formatDuration, formatTable } from "../report/index.ts";
+import type { Io } from "../io.ts";
 import { type PlanFlags, planFor } from "./plan.ts";
 
 export interface BuildFlags extends PlanFlags {

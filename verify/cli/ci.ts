@@ -34,13 +34,14 @@ import {
   verdicts,
   verdictsMarkdown,
   writeMatrix,
-} from "../ci/workflow.ts";
-import { type Config, selectTargets } from "../config/config.ts";
-import { stableJson, writeFileAtomic } from "../digest/digest.ts";
+} from "../ci/index.ts";
+import { type Config, selectTargets } from "../config/index.ts";
+import { stableJson, writeFileAtomic } from "../digest/index.ts";
 import { CheckFailed, ConfigError, UsageError } from "../errors.ts";
-import { annotate, writeMarkdown } from "../report/github.ts";
-import { formatTable } from "../report/table.ts";
-import { type Io, loadProject } from "./context.ts";
+import { writeMarkdown, formatTable } from "../report/index.ts";
+import { annotate } from "../telemetry/index.ts";
+import { loadProject } from "../toolchain/index.ts";
+import type { Io } from "../io.ts";
 
 export interface CiFlags {
   config?: string;

@@ -2,14 +2,13 @@
 // (.tar.gz, .tgz, .zip): its entries are validated, then the executable inside is explained.
 // The build fingerprints come from --manifest files, else the manifest.json next to each file.
 import path from "node:path";
-import { archiveFormatOf, listArchive, readArchivedExecutable } from "../package/archive.ts";
-import { readWholeFile, sha256Hex, stableJson } from "../digest/digest.ts";
+import { archiveFormatOf, listArchive, readArchivedExecutable } from "../package/index.ts";
+import { readWholeFile, sha256Hex, stableJson } from "../digest/index.ts";
 import { UsageError } from "../errors.ts";
-import { checkManifestsMatch, fingerprintOf } from "../explain/evidence.ts";
-import { explainDifference, formatExplanation } from "../explain/explain.ts";
+import { checkManifestsMatch, fingerprintOf, explainDifference, formatExplanation } from "../explain/index.ts";
 import { checkPath } from "../paths.ts";
-import { defaultCacheDir } from "../toolchain/toolchain.ts";
-import type { Io } from "./context.ts";
+import { defaultCacheDir } from "../toolchain/index.ts";
+import type { Io } from "../io.ts";
 
 /** Exit codes follow diff(1): 0 identical, 1 different, 2 trouble. */
 export async function runExplain(io: Io, flags: { json?: boolean; manifest?: string[] }, files: string[]): Promise<number> {
@@ -28,8 +27,8 @@ export async function runExplain(io: Io, flags: { json?: boolean; manifest?: str
   const fingerprints = { a: foundA?.fingerprint, b: foundB?.fingerprint, sourceA: foundA && path.relative(io.cwd, foundA.source), sourceB: foundB && path.relative(io.cwd, foundB.source) };
   const result = explainDifference(sideA.bytes, sideB.bytes, { a: sideA.label, b: sideB.label }, { fingerprints });
   // Same Bun version, different runtime bytes: name each one's runtime package (fetched through the toolchain cache).
-  await (await import("../explain/bun-version.ts")).nameRuntimeVariants(result, sideA.bytes, sideB.bytes, { cacheDir: defaultCacheDir(io.env), projectDir: io.cwd });
-  (await import("../telemetry/log.ts")).recordResult("explain", { ...result, text: formatExplanation(result) }); // for --json=FILE and `report`
+  await (await import("../explain/index.ts")).nameRuntimeVariants(result, sideA.bytes, sideB.bytes, { cacheDir: defaultCacheDir(io.env), projectDir: io.cwd });
+  (await import("../telemetry/index.ts")).recordResult("explain", { ...result, text: formatExplanation(result) }); // for --json=FILE and `report`
   io.stdout.write(flags.json ? stableJson(result) : `${formatExplanation(result)}\n`);
   return result.identical ? 0 : 1;
 }

@@ -1,14 +1,14 @@
 // `bun verify inspect`: what each artifact really is, checked against what it claims to be.
 import path from "node:path";
-import { type Config, selectTargets } from "../config/config.ts";
-import { stableJson } from "../digest/digest.ts";
+import { type Config, selectTargets } from "../config/index.ts";
+import { stableJson } from "../digest/index.ts";
 import { CheckFailed } from "../errors.ts";
-import { type InspectFacts, claimFromName } from "../validate/inspect.ts";
-import { type InspectItem, distItems, inspectItems } from "../validate/dist.ts";
-import { annotate } from "../report/github.ts";
+import { type InspectFacts, claimFromName, type InspectItem, distItems, inspectItems } from "../validate/index.ts";
+import { annotate } from "../telemetry/index.ts";
 import { checkPath } from "../paths.ts";
-import { formatBytes, formatTable } from "../report/table.ts";
-import { type Io, findConfigFile, loadProject } from "./context.ts";
+import { formatBytes, formatTable } from "../report/index.ts";
+import { findConfigFile, loadProject } from "../toolchain/index.ts";
+import type { Io } from "../io.ts";
 
 export interface InspectFlags {
   config?: string;

@@ -3,9 +3,9 @@
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CheckFailed, EXIT, UsageError } from "../errors.ts";
-import type { Io } from "./context.ts";
+import type { Io } from "../io.ts";
 import { type PathKind, checkPath } from "../paths.ts";
-import type { LogFormat, ResultFile } from "../telemetry/log.ts";
+import type { LogFormat, ResultFile } from "../telemetry/index.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -426,8 +426,8 @@ function missing(flag: string, example: string): never {
  * log mode the command runs with --json: its stdout (the result) and stderr become events.
  */
 async function runCommand(name: string, command: Command, values: Values, positionals: string[], args: string[], io: Io, globals: GlobalFlags): Promise<number> {
-  const { configureLog, jsonModeStreams, logEvent, recordedResults, resetResults } = await import("../telemetry/log.ts");
-  const { startTelemetry, stopTelemetry, withSpan } = await import("../telemetry/traces.ts");
+  const { configureLog, jsonModeStreams, logEvent, recordedResults, resetResults } = await import("../telemetry/index.ts");
+  const { startTelemetry, stopTelemetry, withSpan } = await import("../telemetry/index.ts");
   const time = new Date().toISOString();
   const started = performance.now();
   const json = globals.logFormat === "json";
@@ -487,7 +487,7 @@ async function runCommand(name: string, command: Command, values: Values, positi
       result,
     };
     try {
-      const { writeResultFile } = await import("../report/merge.ts");
+      const { writeResultFile } = await import("../report/index.ts");
       await writeResultFile(path.resolve(io.cwd, globals.jsonFile), file);
       logEvent("info", "result.written", { file: globals.jsonFile, sections: Object.keys(result) });
     } catch (error) {

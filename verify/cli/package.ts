@@ -15,8 +15,8 @@ import {
   FILE_MODE,
   archiveFileName,
   writeArchive,
-} from "../package/archive.ts";
-import { selectTargets, type Config, type Target } from "../config/config.ts";
+} from "../package/index.ts";
+import { selectTargets, type Config, type Target } from "../config/index.ts";
 import {
   type ManifestArchive,
   MANIFEST_FILE,
@@ -30,11 +30,12 @@ import {
   writeDistIndex,
   writeFileAtomic,
   readWholeFile,
-} from "../digest/digest.ts";
+} from "../digest/index.ts";
 import { UsageError } from "../errors.ts";
 import { checkPath } from "../paths.ts";
-import { formatBytes, formatDuration, formatTable } from "../report/table.ts";
-import { type Io, loadProject } from "./context.ts";
+import { formatBytes, formatDuration, formatTable } from "../report/index.ts";
+import { loadProject } from "../toolchain/index.ts";
+import type { Io } from "../io.ts";
 
 export interface PackageFlags {
   config?: string;

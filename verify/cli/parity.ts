@@ -5,17 +5,14 @@ import { existsSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type CleanRoom, binFolders, prepareCleanRoom } from "../parity/clean-room.ts";
-import { describeCheckout } from "../parity/git-snapshot.ts";
-import { selectTargets, type Config, type Target } from "../config/config.ts";
-import { MANIFEST_FILE, readManifest, readWholeFile, stableJson } from "../digest/digest.ts";
+import { type CleanRoom, binFolders, prepareCleanRoom, describeCheckout, type ParityRow, type Side, compareSides, parityPassed, sideFromFolder, sideFromListing, type ParityReport, type ReferenceInfo, type ValidationSummary } from "../parity/index.ts";
+import { selectTargets, type Config, type Target } from "../config/index.ts";
+import { MANIFEST_FILE, readManifest, readWholeFile, stableJson } from "../digest/index.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
-import { type ParityRow, type Side, compareSides, parityPassed, sideFromFolder, sideFromListing } from "../parity/compare.ts";
-import { annotate, writeMarkdown } from "../report/github.ts";
-import { parityMarkdown, parityText } from "../report/parity.ts";
-import { logEvent, recordResult } from "../telemetry/log.ts";
-import { traceEnv, withSpan } from "../telemetry/traces.ts";
-import { type Io, type Project, loadProject } from "./context.ts";
+import { writeMarkdown, parityMarkdown, parityText } from "../report/index.ts";
+import { annotate, logEvent, recordResult, traceEnv, withSpan } from "../telemetry/index.ts";
+import { type Project, loadProject } from "../toolchain/index.ts";
+import type { Io } from "../io.ts";
 
 export interface ParityFlags {
   config?: string;
@@ -24,56 +21,6 @@ export interface ParityFlags {
   json?: boolean;
   markdown?: string;
   keep?: boolean;
-}
-
-export interface ReferenceInfo {
-  kind: "dagger" | "clean-room" | "folder" | "listing";
-  location: string;
-  /** Why this reference, when it was chosen by default. */
-  chosenBecause?: string;
-  command?: string;
-  cleanRoom?: Pick<CleanRoom, "variations" | "notApplied" | "sharedCaches" | "projectDir"> & {
-    checkout: CleanRoomCheckout;
-    install: { tool: string; version?: string; lockfile: string; dir: string; command: string; how: string };
-  };
-}
-
-/** What the clean room's git checkout is, relative to the user's. */
-export interface CleanRoomCheckout {
-  /** One line: "<sha> (branch main)" plus "with uncommitted changes: ..." when dirty. */
-  description: string;
-  head?: string;
-  branch?: string;
-  dirty: boolean;
-  /** Tree of the files the clean room holds (git write-tree of the working state). */
-  tree: string;
-  changes: { status: string; path: string }[];
-  /** Ignored files and folders of the user's checkout that the clean room does not have. */
-  leftOut: string[];
-  excluded: string[];
-  shallow: boolean;
-  submodules: { path: string; description: string }[];
-}
-
-export interface ValidationSummary {
-  /** Native artifacts inspected; failures name the file and its problems. */
-  inspect: { checked: number; failures: { file: string; problems: string[] }[] };
-  /** Smoke cases on the native artifacts this host can run. */
-  smoke: {
-    passed: number; failed: { target: string; case: string; reason: string }[]; notRun: number;
-    /** What the passes do not prove (cases that check only an exit code, ...). */
-    warnings?: string[];
-  };
-}
-
-export interface ParityReport {
-  project: string;
-  native: { command: string; distDir: string };
-  reference: ReferenceInfo;
-  rows: ParityRow[];
-  validation: ValidationSummary;
-  /** Every selected target identical, and the native artifacts pass inspect and smoke. */
-  passed: boolean;
 }
 
 export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
@@ -121,7 +68,7 @@ export async function runParity(io: Io, flags: ParityFlags): Promise<number> {
     const manifest = await readManifest(path.join(config.outDir, MANIFEST_FILE)).catch(() => undefined);
     if (manifest) recordResult("manifest", manifest);
     // A SLSA Verification Summary Attestation per executable records the reference and the verdict.
-    const { writeParityVsas } = await import("../security/provenance.ts");
+    const { writeParityVsas } = await import("../security/index.ts");
     const vsas = await writeParityVsas(report, { env: io.env });
     if (vsas.length > 0) log(`parity: verification summaries: ${vsas.map((f) => path.relative(io.cwd, f)).join(", ")}`);
     if (flags.json) io.stdout.write(stableJson(report));
@@ -355,7 +302,7 @@ async function cleanRoomSide(room: CleanRoom, reference: ReferenceInfo, io: Io, 
 
 /** Inspect and smoke-run the native artifacts: parity of broken binaries is no release. */
 async function validateNative(config: Config, targets: Target[], cwd: string): Promise<ValidationSummary> {
-  const { distItems, inspectItems, smokeDist, smokeWarnings } = await import("../validate/dist.ts");
+  const { distItems, inspectItems, smokeDist, smokeWarnings } = await import("../validate/index.ts");
   const facts = await inspectItems(await distItems(config.outDir, config, targets), cwd);
   const cases = config.smoke.length > 0 ? await smokeDist(config.outDir, config, targets) : [];
   return {
@@ -395,8 +342,8 @@ async function explainRow(row: ParityRow): Promise<void> {
     row.explanation = ["cannot explain: the reference has only hashes; download its artifact and run `bun verify explain <native> <reference>`"];
     return;
   }
-  const { causeLine, explainDifference } = await import("../explain/explain.ts");
-  const { fingerprintOf } = await import("../explain/evidence.ts");
+  const { causeLine, explainDifference } = await import("../explain/index.ts");
+  const { fingerprintOf } = await import("../explain/index.ts");
   await withSpan(`explain ${row.target || row.file}`, { "bun_parity.target": row.target || undefined }, async (span) => {
     try {
       const [a, b] = [readWholeFile(row.native!.path!), readWholeFile(row.reference!.path!)];

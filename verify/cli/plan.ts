@@ -1,10 +1,10 @@
 // `bun verify plan`: print the exact argv and environment per target, nothing is run.
-import { buildPlan, type BuildPlan } from "../plan/plan.ts";
-import { selectTargets } from "../config/config.ts";
-import { stableJson } from "../digest/digest.ts";
-import { formatTable } from "../report/table.ts";
-import { runtimeCachePath } from "../toolchain/toolchain.ts";
-import { type Io, loadProject } from "./context.ts";
+import { buildPlan, type BuildPlan } from "../plan/index.ts";
+import { selectTargets } from "../config/index.ts";
+import { stableJson } from "../digest/index.ts";
+import { formatTable } from "../report/index.ts";
+import { runtimeCachePath, loadProject } from "../toolchain/index.ts";
+import type { Io } from "../io.ts";
 
 export interface PlanFlags {
   config?: string;

@@ -1,13 +1,11 @@
 // `bun verify report`: merge the --json=FILE results of other commands into one grid of targets
 // x checks, as a terminal table, Markdown (the GitHub job summary) and one HTML page.
 import path from "node:path";
-import { stableJson, writeFileAtomic } from "../digest/digest.ts";
+import { stableJson, writeFileAtomic } from "../digest/index.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
-import { logEvent, recordResult } from "../telemetry/log.ts";
-import { writeMarkdown } from "../report/github.ts";
-import { reportHtml } from "../report/html.ts";
-import { compareReports, failureParts, mergeResults, readComparison, readResultFiles, reportMarkdown, reportText } from "../report/merge.ts";
-import type { Io } from "./context.ts";
+import { logEvent, recordResult } from "../telemetry/index.ts";
+import { writeMarkdown, reportHtml, compareReports, failureParts, mergeResults, readComparison, readResultFiles, reportMarkdown, reportText } from "../report/index.ts";
+import type { Io } from "../io.ts";
 
 export interface ReportFlags {
   json?: boolean;

@@ -3,11 +3,12 @@
 // a provenance statement per artifact (verify/security.ts). Exit 1 when a check fails, or with
 // --strict when a check could not run; exit 2 when a folder or file named cannot be scanned.
 import path from "node:path";
-import { stableJson } from "../digest/digest.ts";
+import { stableJson } from "../digest/index.ts";
 import { CheckFailed } from "../errors.ts";
-import { recordResult } from "../telemetry/log.ts";
-import { annotate, writeMarkdown } from "../report/github.ts";
-import { type Io, loadProject } from "./context.ts";
+import { recordResult, annotate } from "../telemetry/index.ts";
+import { writeMarkdown } from "../report/index.ts";
+import { loadProject } from "../toolchain/index.ts";
+import type { Io } from "../io.ts";
 
 export interface SecurityFlags {
   config?: string;
@@ -19,7 +20,7 @@ export interface SecurityFlags {
 
 export async function runSecurity(io: Io, flags: SecurityFlags, files: string[] = []): Promise<number> {
   const project = await loadProject(io, flags.config);
-  const { resolveScope } = await import("../security/scope.ts");
+  const { resolveScope } = await import("../security/index.ts");
   const scope = await resolveScope({
     defaultDistDir: project.config.outDir,
     ...(flags.dist ? { distDir: path.resolve(io.cwd, flags.dist) } : {}),
@@ -29,7 +30,7 @@ export async function runSecurity(io: Io, flags: SecurityFlags, files: string[] 
       return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative.split(path.sep).join("/") : file;
     },
   });
-  const { runSecurityChecks, securityText, securityMarkdown, describe } = await import("../security/checks.ts");
+  const { runSecurityChecks, securityText, securityMarkdown, describe } = await import("../security/index.ts");
   const quiet = Boolean(flags.json);
   const report = await runSecurityChecks(project, {
     scope,

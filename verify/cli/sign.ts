@@ -1,9 +1,9 @@
 // `bun verify sign --adhoc FILE...`
-import { stableJson } from "../digest/digest.ts";
+import { stableJson } from "../digest/index.ts";
 import { UsageError } from "../errors.ts";
 import { checkPath } from "../paths.ts";
-import { signFileAdhoc } from "../build/sign.ts";
-import type { Io } from "./context.ts";
+import { signFileAdhoc } from "../build/index.ts";
+import type { Io } from "../io.ts";
 
 export async function runSign(io: Io, flags: { adhoc?: boolean; identifier?: string; json?: boolean }, files: string[]): Promise<number> {
   if (!flags.adhoc) throw new UsageError("sign needs --adhoc (the only kind of signature bun-parity writes)", "Run: bun verify sign --adhoc FILE...");

@@ -1,12 +1,12 @@
 // `bun verify smoke`: run the smoke cases of targets.json on every artifact this host can run.
 import path from "node:path";
-import { selectTargets } from "../config/config.ts";
-import { stableJson } from "../digest/digest.ts";
+import { selectTargets } from "../config/index.ts";
+import { stableJson } from "../digest/index.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
-import { formatBytes, formatDuration, formatTable } from "../report/table.ts";
-import { type CaseResult, currentHost } from "../validate/smoke.ts";
-import { exitCodeOnlyCases, smokeDist, smokeWarnings } from "../validate/dist.ts";
-import { type Io, loadProject } from "./context.ts";
+import { formatBytes, formatDuration, formatTable } from "../report/index.ts";
+import { type CaseResult, currentHost, exitCodeOnlyCases, smokeDist, smokeWarnings } from "../validate/index.ts";
+import { loadProject } from "../toolchain/index.ts";
+import type { Io } from "../io.ts";
 
 export interface SmokeFlags {
   config?: string;

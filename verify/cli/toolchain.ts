@@ -1,19 +1,11 @@
 // `bun verify toolchain`: show the compiler and the pinned runtimes; --update re-pins them,
 // --fetch fills the cache so later builds work offline.
 import { existsSync } from "node:fs";
-import { stableJson } from "../digest/digest.ts";
+import { stableJson } from "../digest/index.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
-import { formatTable } from "../report/table.ts";
-import {
-  LOCK_FILE,
-  RuntimeDigestError,
-  ensureRuntime,
-  lockEntryFor,
-  runtimeCachePath,
-  runtimesFor,
-  updateToolchainLock,
-} from "../toolchain/toolchain.ts";
-import { type Io, loadProject } from "./context.ts";
+import { formatTable } from "../report/index.ts";
+import { LOCK_FILE, RuntimeDigestError, ensureRuntime, lockEntryFor, runtimeCachePath, runtimesFor, updateToolchainLock, loadProject } from "../toolchain/index.ts";
+import type { Io } from "../io.ts";
 
 export interface ToolchainFlags {
   config?: string;

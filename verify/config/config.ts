@@ -5,19 +5,9 @@ import path from "node:path";
 import * as jsonc from "jsonc-parser";
 import type { ErrorObject } from "ajv";
 import schema from "../../targets.schema.json" with { type: "json" };
-import { buildOptionProblems } from "../bun/versions.ts";
+import { buildOptionProblems, bunTargetFor, compareVersions, defaultRunnerFor, minimumBunFor, parseBunTarget, type Arch, type Libc, type Os } from "../bun/index.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { validate as validateSchema } from "./generated/targets.validate.js";
-import {
-  bunTargetFor,
-  compareVersions,
-  defaultRunnerFor,
-  minimumBunFor,
-  parseBunTarget,
-  type Arch,
-  type Libc,
-  type Os,
-} from "../bun/targets.ts";
 
 export interface MinifyOptions {
   whitespace: boolean;

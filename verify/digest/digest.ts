@@ -1,14 +1,12 @@
 // sha256 of files (streamed once, on worker threads), SHA256SUMS in coreutils format,
 // manifest.json, and atomic writes (issue 2, point 5).
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { chmod, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { UsageError } from "../errors.ts";
-import type { BuildFingerprint } from "../build/inputs.ts";
 
 export interface FileDigest {
   sha256: string;
@@ -206,6 +204,29 @@ export function parseSha256Sums(text: string, source: string): SumEntry[] {
 
 export const MANIFEST_FILE = "manifest.json";
 export const SUMS_FILE = "SHA256SUMS";
+
+/**
+ * What one executable was built from, recorded per target in manifest.json so `explain` can say
+ * which input or setting differs between two builds instead of guessing from the bytes. Values
+ * of environment variables are never stored, only their sha256 (they may be secrets).
+ */
+export interface BuildFingerprint {
+  /** bun-parity version that built it. */
+  tool: string;
+  bun: string;
+  /** Bun's --target, e.g. bun-linux-x64. */
+  target: string;
+  /** sha256 of the runtime executable passed with --compile-executable-path. */
+  runtime: string;
+  /** The compiler's argv with machine paths replaced (plan.ts portableArgv). */
+  argv: string[];
+  /** Every variable the compiler could inline into the bundle: name -> "sha256:<hex>" of its value. */
+  env: Record<string, string>;
+  /** Settings that change the bytes without being in argv (e.g. macosAdhocSign): name -> value. */
+  settings: Record<string, string>;
+  /** Every input file, relative to the project (forward slashes) -> sha256. */
+  inputs: Record<string, string>;
+}
 
 export interface ManifestTarget {
   id: string;

@@ -4,13 +4,10 @@
 // versionCauses() is pure (called from explain.ts); nameRuntimeVariants() fetches the runtime
 // packages through the toolchain cache and is called by the commands that explain.
 import { readFileSync } from "node:fs";
-import type { BunModuleGraph, BunVersion } from "../binary/bunfs.ts";
-import { readBunVersion } from "../binary/bunfs.ts";
-import { readLayout } from "../binary/format.ts";
-import { compareRuntime, libcOf, runtimeVariants, type RuntimeVariant } from "../binary/runtime-variant.ts";
-import type { Arch, Os } from "../bun/targets.ts";
-import type { Cause, Explanation } from "./explain.ts";
-import { cachedRuntimePackage } from "../toolchain/toolchain.ts";
+import { type BunModuleGraph, type BunVersion, readBunVersion, readLayout, compareRuntime, libcOf, runtimeVariants, type RuntimeVariant } from "../binary/index.ts";
+import type { Arch, Os } from "../bun/index.ts";
+import type { Cause, Explanation } from "./types.ts";
+import { cachedRuntimePackage } from "../toolchain/index.ts";
 
 /**
  * Causes found by comparing the two graphs' fixed structures: non-zero Offsets padding that

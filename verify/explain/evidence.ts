@@ -5,10 +5,9 @@
 // compareFingerprints and fingerprintCauses are pure; fingerprintOf reads manifests.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { MANIFEST_FILE, parseManifest, sha256Hex } from "../digest/digest.ts";
+import { MANIFEST_FILE, parseManifest, sha256Hex, type BuildFingerprint } from "../digest/index.ts";
 import { UsageError } from "../errors.ts";
-import type { Cause } from "./explain.ts";
-import type { BuildFingerprint } from "../build/inputs.ts";
+import type { Cause } from "./types.ts";
 
 /** A variable, setting or input file; a and b are hashes ("sha256:<hex>") or values, undefined when absent on that side. */
 export interface NamedChange {

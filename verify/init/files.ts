@@ -3,10 +3,9 @@
 // verify/import/). Pure: it decides file contents from the files that are there and what the
 // import found; commands/init.ts reads, probes, pins and writes.
 import path from "node:path";
-import { compareVersions, defaultRunnerFor, minimumBunFor, type Arch, type Os } from "../bun/targets.ts";
+import { compareVersions, defaultRunnerFor, minimumBunFor, type Arch, type Os } from "../bun/index.ts";
 import { UsageError } from "../errors.ts";
-import type { BuildImport, ImportedTarget } from "./import/index.ts";
-import { entryFromBin, type ProjectReader } from "./import/index.ts";
+import { type BuildImport, type ImportedTarget, entryFromBin, type ProjectReader } from "./import/index.ts";
 import { JUSTFILE_NAMES } from "./import/walk.ts";
 
 export const DEFAULT_TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "windows-x64", "windows-arm64"];

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { Config } from "../config/config.ts";
+import type { Config } from "../config/index.ts";
 import { UsageError } from "../errors.ts";
 import { type GitCheckout, gitTopLevel, notAGitCheckout, snapshotCheckout, withoutLocalGitEnv } from "./git-snapshot.ts";
 import { type BunTool, type InstallPlan, planInstall } from "./package-manager.ts";

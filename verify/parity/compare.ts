@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs"
 import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { archiveFormatOf, archiveStem, readArchivedExecutable } from "../package/archive.ts";
-import { MANIFEST_FILE, SUMS_FILE, hashFiles, parseManifest, parseSha256Sums, sha256Hex } from "../digest/digest.ts";
+import { archiveFormatOf, archiveStem, readArchivedExecutable } from "../package/index.ts";
+import { MANIFEST_FILE, SUMS_FILE, hashFiles, parseManifest, parseSha256Sums, sha256Hex } from "../digest/index.ts";
 import { UsageError } from "../errors.ts";
 
 export interface SideFile {

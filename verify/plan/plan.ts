@@ -1,9 +1,8 @@
 // Config -> BuildPlan: the exact `bun build --compile` argv and environment per target
 // (issue 2, point 3). Pure: the same plan drives native builds and the container build.
 import path from "node:path";
-import { runtimePackageFor, type RuntimePackage } from "../bun/targets.ts";
-import { compileCapabilities, installCacheTarget, runtimeCacheFileName, type CompileCapabilities } from "../bun/versions.ts";
-import type { BuildOptions, Config, PrepareStep, Target, WindowsOptions } from "../config/config.ts";
+import { runtimePackageFor, type RuntimePackage, compileCapabilities, installCacheTarget, runtimeCacheFileName, type CompileCapabilities } from "../bun/index.ts";
+import type { BuildOptions, Config, PrepareStep, Target, WindowsOptions } from "../config/index.ts";
 
 export interface TargetPlan {
   target: Target;

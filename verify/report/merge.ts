@@ -5,13 +5,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { TargetOutcome } from "../build/build.ts";
-import type { ParityReport } from "../cli/parity.ts";
-import { type Manifest, type ManifestTarget, stableJson, writeFileAtomic } from "../digest/digest.ts";
+import type { TargetOutcome } from "../build/index.ts";
+import type { ParityReport } from "../parity/index.ts";
+import { type Manifest, type ManifestTarget, stableJson, writeFileAtomic } from "../digest/index.ts";
 import { UsageError } from "../errors.ts";
-import type { InspectFacts } from "../validate/inspect.ts";
-import type { ResultFile } from "../telemetry/log.ts";
-import type { CaseResult } from "../validate/smoke.ts";
+import type { InspectFacts, CaseResult } from "../validate/index.ts";
+import type { ResultFile } from "../telemetry/index.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 import { formatBytes, formatDuration, formatTable } from "./table.ts";
 

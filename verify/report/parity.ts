@@ -1,6 +1,5 @@
 // The parity report as terminal text and as Markdown (a GitHub step summary).
-import type { ParityReport } from "../cli/parity.ts";
-import type { ParityRow } from "../parity/compare.ts";
+import type { ParityReport, ParityRow } from "../parity/index.ts";
 import { formatTable } from "./table.ts";
 
 const short = (sha?: string) => (sha ? sha.slice(0, 16) : "-");

@@ -1,6 +1,6 @@
 // Build progress: on a terminal, one live line per target, redrawn in
 // place; in CI or when piped, one plain line per event.
-import type { BuildEvent } from "../build/build.ts";
+import type { BuildEvent } from "../build/index.ts";
 import { formatBytes, formatDuration } from "./table.ts";
 
 export interface ProgressSink {

@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { type BunModule, type BunModuleGraph, BUN_GRAPH_TRAILER, displayName, readBunModuleGraph } from "../binary/bunfs.ts";
-import { type ManifestTarget, readWholeFile } from "../digest/digest.ts";
+import { type BunModule, type BunModuleGraph, BUN_GRAPH_TRAILER, displayName, readBunModuleGraph } from "../binary/index.ts";
+import { type ManifestTarget, readWholeFile } from "../digest/index.ts";
 
 export interface EmbeddedSource {
   /** File name as the sourcemap records it (relative to the project, e.g. `index.ts`). */

@@ -10,8 +10,8 @@
 // What checks 2, 5 and 6 read (a build folder, any folder of executables, named files) is decided
 // first, by security/scope.ts.
 import path from "node:path";
-import type { Project } from "../cli/context.ts";
-import { MANIFEST_FILE } from "../digest/digest.ts";
+import type { Project } from "../toolchain/index.ts";
+import { MANIFEST_FILE } from "../digest/index.ts";
 import { type ArtifactRef, type LoadedArtifact, loadArtifact, loadZstd } from "./artifacts.ts";
 import { checkAudit } from "./audit.ts";
 import {
@@ -31,8 +31,8 @@ import { PackageIndex, writeSboms } from "./sbom.ts";
 import { type ScanScope, SUMS_FILE } from "./scope.ts";
 import { scanSources, secretScanner, sourceFiles } from "./secrets.ts";
 import { checkSupplyChain } from "./supply-chain.ts";
-import { formatTable } from "../report/table.ts";
-import { withSpan } from "../telemetry/traces.ts";
+import { formatTable } from "../report/index.ts";
+import { withSpan } from "../telemetry/index.ts";
 
 export * from "./findings.ts";
 

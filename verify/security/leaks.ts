@@ -11,8 +11,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { Config } from "../config/config.ts";
-import { type ArtifactRef, type EmbeddedModule, type LoadedArtifact } from "./artifacts.ts";
+import type { Config } from "../config/index.ts";
+import type { ArtifactRef, EmbeddedModule, LoadedArtifact } from "./artifacts.ts";
 import { type CheckResult, type Finding, LineIndex, checkResult, notRun } from "./findings.ts";
 import type { SecretScanner } from "./secrets.ts";
 

@@ -10,11 +10,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { ParityReport } from "../cli/parity.ts";
-import type { Manifest, ManifestTarget } from "../digest/digest.ts";
-import { hashFiles, sha256Hex, stableJson, writeFileAtomic } from "../digest/digest.ts";
-import type { ToolchainLock } from "../toolchain/toolchain.ts";
-import { LOCK_FILE } from "../toolchain/toolchain.ts";
+import type { ParityReport } from "../parity/index.ts";
+import { type Manifest, type ManifestTarget, hashFiles, sha256Hex, stableJson, writeFileAtomic } from "../digest/index.ts";
+import { type ToolchainLock, LOCK_FILE } from "../toolchain/index.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 import type { LoadedArtifact } from "./artifacts.ts";
 import { type CheckResult, type Finding, checkResult, notRun, redactUrlCredentials } from "./findings.ts";

@@ -7,8 +7,8 @@
 // the reason; only the default output folder may be absent, which makes those checks "not run".
 import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { describeFirstBytes, sniffFormat } from "../binary/format.ts";
-import { MANIFEST_FILE, type Manifest, parseSha256Sums, readManifest } from "../digest/digest.ts";
+import { describeFirstBytes, sniffFormat } from "../binary/index.ts";
+import { MANIFEST_FILE, type Manifest, parseSha256Sums, readManifest } from "../digest/index.ts";
 import { UsageError } from "../errors.ts";
 import type { Finding } from "./findings.ts";
 

@@ -8,9 +8,8 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as jsonc from "jsonc-parser";
-import type { Manifest } from "../digest/digest.ts";
-import { hashFiles } from "../digest/digest.ts";
-import { type ToolchainLock, LOCK_FILE, RuntimeDigestError, runtimeCachePath } from "../toolchain/toolchain.ts";
+import { type Manifest, hashFiles } from "../digest/index.ts";
+import { type ToolchainLock, LOCK_FILE, RuntimeDigestError, runtimeCachePath } from "../toolchain/index.ts";
 import { type CheckResult, type Finding, checkResult, redactUrlCredentials as redact } from "./findings.ts";
 
 export interface SupplyChainInput {

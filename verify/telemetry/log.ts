@@ -1,8 +1,8 @@
 // Structured output: log events, one JSON object per line with
 // `--log-format json` (or BUN_PARITY_LOG=json), GitHub annotations for errors and warnings, and
 // the result sections a command records for `--json=FILE` and `bun verify report`.
-import type { Io } from "../cli/context.ts";
-import { annotate } from "../report/github.ts";
+import type { Io } from "../io.ts";
+import { annotate } from "./annotations.ts";
 import { traceIds } from "./traces.ts";
 
 export type LogFormat = "text" | "json";

@@ -1,4 +1,4 @@
-// The OpenTelemetry side of telemetry.ts, loaded with import() only when an OTLP endpoint is set.
+// The OpenTelemetry side of traces.ts, loaded with import() only when an OTLP endpoint is set.
 // Official packages: the W3C propagator reads TRACEPARENT/TRACESTATE, the resource carries the
 // service, VCS and CI facts plus OTEL_RESOURCE_ATTRIBUTES / OTEL_SERVICE_NAME, and spans are sent
 // over OTLP/HTTP as protobuf (the default, and what Dagger's in-container endpoint accepts) or JSON.
@@ -21,7 +21,7 @@ import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-t
 import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
-import type { Attributes, StartOptions, TracesConfig, Tracing, TracingSpan } from "./traces.ts";
+import type { Attributes, StartOptions, TracesConfig, Tracing, TracingSpan } from "./span.ts";
 import { TOOL_NAME, TOOL_VERSION } from "../version.ts";
 
 /** Instrumentation scope name of every span. */

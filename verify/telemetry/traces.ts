@@ -1,41 +1,9 @@
 // Traces: spans per command, per target and per step, exported over OTLP/HTTP
 // when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set. Without an
 // endpoint this module is all there is: withSpan() just runs its function, and the OpenTelemetry
-// packages (./telemetry-otel.ts) are never loaded.
+// packages (./otel.ts) are never loaded.
 import { AsyncLocalStorage } from "node:async_hooks";
-
-export type AttributeValue = string | number | boolean | string[];
-/** Undefined values are dropped, so callers can pass optional facts as they are. */
-export type Attributes = Record<string, AttributeValue | undefined>;
-
-/** What instrumented code can do with the span it runs in. */
-export interface Span {
-  setAttributes(attributes: Attributes): void;
-  /** Marks the span failed (status ERROR) with a one-line reason; an Error is also recorded as an exception event. */
-  fail(reason: unknown): void;
-}
-
-/** A live span of the loaded SDK (see telemetry-otel.ts). */
-export interface TracingSpan extends Span {
-  end(): void;
-  /** W3C trace context of this span, for a child process: TRACEPARENT (and TRACESTATE). */
-  carrier(): Record<string, string>;
-  readonly traceId: string;
-  readonly spanId: string;
-}
-
-export interface Tracing {
-  /** parent undefined: the root span, under the TRACEPARENT of the environment when there is one. */
-  startSpan(name: string, attributes: Attributes, parent: TracingSpan | undefined): TracingSpan;
-  /** Exports what is still buffered; resolves within the exporter's timeout. */
-  shutdown(): Promise<void>;
-}
-
-export interface TracesConfig {
-  /** Full URL spans are POSTed to (…/v1/traces). */
-  url: string;
-  protocol: "http/protobuf" | "http/json";
-}
+import type { Attributes, Span, StartOptions, TracesConfig, Tracing, TracingSpan } from "./span.ts";
 
 const NOOP: Span = { setAttributes: () => {}, fail: () => {} };
 
@@ -60,13 +28,6 @@ export function tracesConfig(env: NodeJS.ProcessEnv): TracesConfig | string | un
     return `traces not exported: OTLP protocol "${protocol}" is not supported (bun-parity sends http/protobuf or http/json; set OTEL_EXPORTER_OTLP_PROTOCOL and use the collector's HTTP port, usually 4318)`;
   }
   return { url, protocol };
-}
-
-export interface StartOptions {
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  /** One line per problem (bad endpoint, export failures); the CLI prints them as warnings. */
-  warn: (message: string) => void;
 }
 
 /**

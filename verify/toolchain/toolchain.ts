@@ -9,13 +9,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rename, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type RuntimePackage, runtimePackageFor } from "../bun/targets.ts";
-import { PIN_SUPPORTED_BUN_FIX, unsupportedBunProblem } from "../bun/versions.ts";
-import type { Config } from "../config/config.ts";
-import { hashFiles, stableJson, writeFileAtomic } from "../digest/digest.ts";
+import { type RuntimePackage, runtimePackageFor, PIN_SUPPORTED_BUN_FIX, unsupportedBunProblem } from "../bun/index.ts";
+import type { Config } from "../config/index.ts";
+import { hashFiles, stableJson, writeFileAtomic, readStampBeside, stampMatches, writeStampBeside } from "../digest/index.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
-import type { TargetPlan } from "../plan/plan.ts";
-import { readStampBeside, stampMatches, writeStampBeside } from "../digest/stamp.ts";
+import type { TargetPlan } from "../plan/index.ts";
 
 export const LOCK_FILE = "bun-runtimes.lock.json";
 

@@ -2,8 +2,8 @@
 // the names the build gives them (<name>-<id>[.exe]).
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { Config, Target } from "../config/config.ts";
-import { MANIFEST_FILE, type ManifestTarget, readManifest } from "../digest/digest.ts";
+import type { Config, Target } from "../config/index.ts";
+import { MANIFEST_FILE, type ManifestTarget, readManifest } from "../digest/index.ts";
 import { UsageError } from "../errors.ts";
 import { checkPath, describe, phrase } from "../paths.ts";
 

@@ -5,11 +5,11 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import pLimit from "p-limit";
 import { artifactsIn } from "./artifacts.ts";
-import { runtimePackageFor } from "../bun/targets.ts";
-import type { Config, Target } from "../config/config.ts";
-import { readWholeFile, sha256Hex } from "../digest/digest.ts";
+import { runtimePackageFor } from "../bun/index.ts";
+import type { Config, Target } from "../config/index.ts";
+import { readWholeFile, sha256Hex } from "../digest/index.ts";
 import { type Claim, type InspectFacts, claimOfTarget, inspectBytes } from "./inspect.ts";
-import { logEvent, recordResult } from "../telemetry/log.ts";
+import { logEvent, recordResult, currentSpan, withSpan } from "../telemetry/index.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import {
   type CaseResult, type Executor, type Host, type RunContext, type SourceCommand,
@@ -17,9 +17,8 @@ import {
 } from "./smoke.ts";
 import { probeIsolation } from "./smoke-process.ts";
 import { sourceFlags } from "./source-run.ts";
-import { type Compiler, defaultCacheDir, ensureRuntime, findCompiler, lockEntryFor, readToolchainLock } from "../toolchain/toolchain.ts";
+import { type Compiler, defaultCacheDir, ensureRuntime, findCompiler, lockEntryFor, readToolchainLock } from "../toolchain/index.ts";
 import { checkExecutable } from "../paths.ts";
-import { currentSpan, withSpan } from "../telemetry/traces.ts";
 
 export interface InspectItem {
   file: string;

@@ -2,12 +2,9 @@
 // CPU, libc and glibc floor, PE subsystem and Authenticode, the macOS code signature (page
 // hashes recomputed), the embedded Bun version and entry point. Pure.
 import path from "node:path";
-import { verifyCodeSignature, type SignatureCheck } from "../binary/macho.ts";
-import { readBunModuleGraph, readBunVersion, type BunModuleGraph } from "../binary/bunfs.ts";
-import { compareVersions } from "../bun/targets.ts";
-import { OLDEST_SUPPORTED_BUN } from "../bun/versions.ts";
-import { readLayout } from "../binary/format.ts";
-import type { Target } from "../config/config.ts";
+import { verifyCodeSignature, type SignatureCheck, readBunModuleGraph, readBunVersion, type BunModuleGraph, readLayout } from "../binary/index.ts";
+import { compareVersions, OLDEST_SUPPORTED_BUN } from "../bun/index.ts";
+import type { Target } from "../config/index.ts";
 
 export interface Claim {
   os?: string;

@@ -3,11 +3,11 @@
 // `bun-parity init` writes only these, so a fresh targets.json never starts with a case that
 // fails on a healthy program, nor one that an executable printing nothing would pass.
 import path from "node:path";
-import type { BuildOptions } from "../config/config.ts";
+import type { BuildOptions } from "../config/index.ts";
 import { withoutSourcePreview } from "./smoke-compare.ts";
 import { makeWorkingFolder, removeFolder, runEnvironment, runProcess } from "./smoke-process.ts";
 import { SOURCE_RUN_ENV, sourceFlags } from "./source-run.ts";
-import type { Compiler } from "../toolchain/toolchain.ts";
+import type { Compiler } from "../toolchain/index.ts";
 
 /** A smoke case as written in targets.json. */
 export interface SmokeCaseJson {

@@ -1,6 +1,6 @@
 // Comparing an executable's run with its source's run (`compare: "source"` smoke cases). Pure:
 // both runs' outputs go in, the differences come out as readable lines.
-import type { SmokeNormalization } from "../config/config.ts";
+import type { SmokeNormalization } from "../config/index.ts";
 
 export interface ComparedRun {
   exitCode: number | null;

@@ -4,8 +4,8 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Arch, Libc, Os } from "../bun/targets.ts";
-import type { SmokeCase, Target } from "../config/config.ts";
+import type { Arch, Libc, Os } from "../bun/index.ts";
+import type { SmokeCase, Target } from "../config/index.ts";
 import {
   type RunIdentity, compareRuns, firstDifference, normalizeOutput, replacementsFor, showLine, withoutSourcePreview,
 } from "./smoke-compare.ts";

@@ -1,7 +1,7 @@
 // How a program runs from its source the way its executable was compiled: `bun <flags>
 // <absolute entry> <args>` from any working folder. Used by `compare: "source"` smoke cases
 // and by the probe that writes them.
-import type { BuildOptions } from "../config/config.ts";
+import type { BuildOptions } from "../config/index.ts";
 
 /**
  * Flags for `bun <entry>` that mirror what `bun build --compile` bakes in (docs/internals.md,

@@ -4,7 +4,7 @@
 // JavaScript/TypeScript extension into an executable that runs nothing, so a launcher is
 // followed to the module it loads, or refused with the file to use.
 import path from "node:path";
-import { ENTRY_EXTENSIONS } from "../../config/config.ts";
+import { ENTRY_EXTENSIONS } from "../../config/index.ts";
 import type { ProjectReader } from "./bun-version.ts";
 
 export type EntryResolution =

@@ -5,7 +5,7 @@
 // as build.prepare. Everything it imported, and everything it could not, is listed with its
 // file and line. Pure: files come in through a reader.
 import path from "node:path";
-import { parseBunTarget } from "../../bun/targets.ts";
+import { parseBunTarget } from "../../bun/index.ts";
 import type { ProjectReader } from "./bun-version.ts";
 import type { CompileCall, ImportNote, ImportedBuild, Located } from "./compile-call.ts";
 import { entryFromBin, isModulePath } from "./entry.ts";

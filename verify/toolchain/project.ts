@@ -1,18 +1,12 @@
-// What every command needs: where it writes, and the project it works on
-// (targets.json, the compiler, the toolchain lock and cache).
-import { existsSync, readFileSync } from "node:fs";
+// The project a command works on: its targets.json (found from the working folder upwards),
+// the compiler, the toolchain lock and the runtime cache.
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { type Config, loadConfig } from "../config/config.ts";
+import { type Config, loadConfig } from "../config/index.ts";
 import { UsageError } from "../errors.ts";
+import type { Io } from "../io.ts";
 import { checkExecutable, checkPath } from "../paths.ts";
-import { type Compiler, type ToolchainLock, defaultCacheDir, findCompiler, readToolchainLock } from "../toolchain/toolchain.ts";
-
-export interface Io {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-}
+import { type Compiler, type ToolchainLock, defaultCacheDir, findCompiler, readToolchainLock } from "./toolchain.ts";
 
 export interface Project {
   config: Config;
@@ -37,16 +31,6 @@ export function findConfigFile(io: Io, explicit?: string): string {
     `no targets.json in ${io.cwd} or any folder above it`,
     "Run the command inside a project that has targets.json, pass --config <file>, or create one with `bun-parity init`.",
   );
-}
-
-/** A JSON file the command reads: checked as a file, then parsed; both problems name the file. */
-export function readJsonInput(file: string, what: string, fix: string): unknown {
-  const abs = checkPath(path.dirname(file), file, "input-file", { what, fix });
-  try {
-    return JSON.parse(readFileSync(abs, "utf8"));
-  } catch (error) {
-    throw new UsageError(`${what} ${file}: not valid JSON (${(error as Error).message})`, fix);
-  }
 }
 
 export async function loadProject(io: Io, configFlag?: string): Promise<Project> {

@@ -1,0 +1,10 @@
+// binary/: pure readers of the executables Bun writes: ELF, PE and Mach-O (with the macOS code
+// signature: verify and sign ad hoc), a map of every byte region, and Bun's embedded module graph.
+// In: bytes. Out: BinaryLayout, BunModuleGraph, BunVersion, SignatureCheck. Used by build (signature
+// repair), explain, validate and security.
+
+export { GRAPH_CHANGES } from "./bun-graph-layout.ts";
+export { BUN_GRAPH_TRAILER, type BunModule, type BunModuleGraph, type BunVersion, displayName, readBunModuleGraph, readBunVersion, zeroGraphPadding } from "./bunfs.ts";
+export { type BinaryFormat, type BinaryLayout, type ByteRange, describeFirstBytes, detectFormat, readLayout, type Region, regionAt, type RegionKind, sniffFormat } from "./format.ts";
+export { signAdhoc, type SignatureCheck, verifyCodeSignature } from "./macho.ts";
+export { compareRuntime, libcOf, type RuntimeVariant, runtimeVariants } from "./runtime-variant.ts";
