@@ -7,17 +7,18 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_ENV, REPO, copyFixture, removeTemps, tempDir } from "./helpers.ts";
+import { packedTarball } from "./shared.ts";
 
 // The project's own installed Bun compiles (no BUN_PARITY_BUN override), as for a user.
 const { BUN_PARITY_BUN: _bun, BUN_PARITY_CLI: _cli, ...userEnv } = { ...process.env, ...CLI_ENV };
-const env = { ...userEnv, npm_config_audit: "false", npm_config_fund: "false" };
+// npm's cache already holds every package these projects install: prefer-offline skips asking the
+// registry again whether each is still current (the clean room's own install is left as it is).
+const env = { ...userEnv, npm_config_audit: "false", npm_config_fund: "false", npm_config_prefer_offline: "true" };
 let tarball: string;
 
 beforeAll(async () => {
-  const out = tempDir("pack-");
-  const packed = await execa("npm", ["pack", "--json", "--pack-destination", out], { cwd: REPO, env });
-  tarball = path.join(out, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
-}, 300_000);
+  tarball = await packedTarball(); // npm pack, once per run
+}, 600_000);
 afterAll(removeTemps);
 
 async function run(cwd: string, command: string, args: string[], extraEnv: Record<string, string> = {}) {
@@ -31,6 +32,11 @@ async function checkout(fixture: string): Promise<string> {
   const dir = copyFixture(path.join("init", fixture));
   // The fixture copy carries the repo's runtime lock; a user's project has none before init.
   await execa("rm", ["-f", path.join(dir, "bun-runtimes.lock.json")]);
+  // A user's checkout ignores node_modules: committed, its ~200 MB would be hashed by every
+  // `git add` and copied into the clean room, which installs its own anyway.
+  const ignore = path.join(dir, ".gitignore");
+  const ignored = existsSync(ignore) ? readFileSync(ignore, "utf8") : "";
+  if (!/^\/?node_modules\/?$/m.test(ignored)) writeFileSync(ignore, `${ignored}${ignored && !ignored.endsWith("\n") ? "\n" : ""}node_modules/\n`);
   await run(dir, "git", ["init", "-q"]);
   await run(dir, "git", ["add", "-A"]);
   await run(dir, "git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "the project"]);

@@ -5,17 +5,18 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_ENV, REPO, copyFixture, removeTemps, runCli, tempDir } from "./helpers.ts";
+import { packedTarball } from "./shared.ts";
 
 let tarball: string;
-const env = { ...process.env, ...CLI_ENV, npm_config_audit: "false", npm_config_fund: "false" };
+// npm's cache already holds every package these projects install (this run's earlier installs
+// put them there): prefer-offline skips asking the registry again whether each is still current.
+const env = { ...process.env, ...CLI_ENV, npm_config_audit: "false", npm_config_fund: "false", npm_config_prefer_offline: "true" };
 const TARGETS = "linux-x64,darwin-arm64";
 
 beforeAll(async () => {
-  // The package exactly as it would be published (prepack compiles lib/).
-  const out = tempDir("pack-");
-  const packed = await execa("npm", ["pack", "--json", "--pack-destination", out], { cwd: REPO, env });
-  tarball = path.join(out, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
-}, 300_000);
+  // The package exactly as it would be published (prepack compiles lib/), packed once per run.
+  tarball = await packedTarball();
+}, 600_000);
 afterAll(removeTemps);
 
 /** Runs a command the way a user would in the project, failing the test with its output. */
