@@ -1,4 +1,4 @@
-// Benchmark for issue 3: `bun verify explain` on two ~100 MB executables that differ in one
+// Benchmark: `bun verify explain` on two ~100 MB executables that differ in one
 // way (NODE_ENV inlined), against diffoscope on the same pair when it is installed (Debian
 // package `diffoscope`; it took 8 min 48 s here on such a pair, so it is stopped after
 // --diffoscope-timeout seconds and reported as a lower bound). Prints ratios; not a timed test.

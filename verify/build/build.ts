@@ -1,4 +1,4 @@
-// Run a BuildPlan natively (issue 2, point 5): targets in parallel (bounded by p-limit),
+// Run a BuildPlan natively: targets in parallel (bounded by p-limit),
 // each executable staged privately then renamed into place, SHA256SUMS and manifest.json
 // rewritten atomically after every target, and unchanged targets reused.
 import { existsSync, readFileSync } from "node:fs";

@@ -1,5 +1,5 @@
-// What went into an executable, and one digest over it (issue 2, point 5: "Re-running with
-// unchanged inputs reuses the artifacts"). The module list comes from Bun's own metafile, so
+// What went into an executable, and one digest over it, so that re-running with unchanged
+// inputs can reuse the artifacts and a changed input never does. The module list comes from Bun's own metafile, so
 // the digest covers exactly the files the bundler read, whatever machine built it.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";

@@ -1,5 +1,5 @@
 // sha256 of files (streamed once, on worker threads), SHA256SUMS in coreutils format,
-// manifest.json, and atomic writes (issue 2, point 5).
+// manifest.json, and atomic writes: a reader never sees a half-written list.
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";

@@ -1,5 +1,5 @@
-// Config -> BuildPlan: the exact `bun build --compile` argv and environment per target
-// (issue 2, point 3). Pure: the same plan drives native builds and the container build.
+// Config -> BuildPlan: the exact `bun build --compile` argv and environment per target.
+// Pure (no I/O), so the same plan drives native builds and the container build.
 import path from "node:path";
 import { runtimePackageFor, type RuntimePackage, compileCapabilities, installCacheTarget, runtimeCacheFileName, type CompileCapabilities } from "../bun/index.ts";
 import type { BuildOptions, Config, PrepareStep, Target, WindowsOptions } from "../config/index.ts";
@@ -67,7 +67,7 @@ export const STAGING_FOLDER = ".bun-parity-staging";
 
 /**
  * Inherited variables that change what Bun writes: BUN_OPTIONS adds CLI flags,
- * BUN_NO_CODESIGN_MACHO_BINARY turns off darwin-arm64 signing (bun-compile-notes.md §3.3),
+ * BUN_NO_CODESIGN_MACHO_BINARY turns off darwin-arm64 signing (docs/build.md, "The plan"),
  * BUN_CONFIG_* change install behaviour. Every BUN_* variable is removed for the compiler.
  */
 export function isScrubbedVariable(name: string): boolean {
