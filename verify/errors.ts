@@ -1,5 +1,5 @@
 // Error types a caller can check. The CLI maps them to exit codes:
-// 0 all good, 1 a check failed, 2 bad usage or bad input (ARCHITECTURE.md, "Rules of the design"),
+// 0 all good, 1 a check failed, 2 bad usage or bad input (docs/architecture.md, "Rules of the design"),
 // 70 an internal error: a bug in bun-parity, never a verdict about the project.
 
 /** Exit codes of every command. */
