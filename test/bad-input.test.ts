@@ -7,7 +7,7 @@
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { usage } from "../verify/cli/main.ts";
+import { usage } from "../verify/cli/index.ts";
 import { BUN, copyFixture, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 type Kind = "missing" | "folder for a file" | "file for a folder" | "empty file" | "not executable" | "text file" | "malformed JSON" | "bad value";

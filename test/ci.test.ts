@@ -27,7 +27,7 @@ import {
   writeMatrix,
   yamlScalar,
   type LintResult,
-} from "../verify/ci/workflow.ts";
+} from "../verify/ci/index.ts";
 import { daggerVersion, resolvePackage, runCi, type CiFlags } from "../verify/cli/ci.ts";
 import type { Io } from "../verify/io.ts";
 import { type Config, loadConfig, parseConfig } from "../verify/config/index.ts";

@@ -9,7 +9,7 @@ import { parseBunTarget } from "../../bun/index.ts";
 import type { ProjectReader } from "./bun-version.ts";
 import type { CompileCall, ImportNote, ImportedBuild, Located } from "./compile-call.ts";
 import { entryFromBin, isModulePath } from "./entry.ts";
-import { ROOT_MARK } from "./script-file.ts";
+import { ROOT_MARK } from "./script-ast.ts";
 import { type Sym, describe, literal, unknownParts } from "./symbolic.ts";
 import { type Step, walkProject } from "./walk.ts";
 

@@ -5,7 +5,8 @@ import path from "node:path";
 import YAML from "yaml";
 import type { ProjectReader } from "./bun-version.ts";
 import { type CompileCall, type Located, bunBuildStart, readCompileArgv } from "./compile-call.ts";
-import { ROOT_MARK, readScriptFile } from "./script-file.ts";
+import { ROOT_MARK } from "./script-ast.ts";
+import { readScriptFile } from "./script-file.ts";
 import { type Scope, type ShellCommand, evaluateWord, interpret, parseShell, wordText } from "./shell.ts";
 import { type Sym, describe, lit, literal } from "./symbolic.ts";
 
