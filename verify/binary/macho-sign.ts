@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { BinaryFormatError } from "../errors.ts";
 import {
   alignUp, asBuffer, count, LC_CODE_SIGNATURE, LINKEDIT_DATA_COMMAND_SIZE, linkeditReferences, MACH_HEADER_64_SIZE,
-  type MachOInfo, MH_EXECUTE, parseMachO,
+  type MachOInfo, type MachOSegment, MH_EXECUTE, parseMachO,
 } from "./macho.ts";
 import {
   CS_ADHOC, CS_EXECSEG_MAIN_BINARY, CS_HASHTYPE_SHA256, CS_LINKER_SIGNED, CS_SUPPORTSEXECSEG, CSMAGIC_BLOBWRAPPER,
@@ -86,6 +86,49 @@ export function signAdhoc(buf: Uint8Array, opts: SignAdhocOptions = {}): Buffer 
   const refuse = (problem: string): BinaryFormatError =>
     new BinaryFormatError(file, `cannot sign: ${problem}`, "Sign it on macOS with `codesign --force --sign -` or with `rcodesign sign`.");
 
+  const place = placeSignature(buf, info, file, refuse);
+  const identifier = opts.identifier ?? existingIdentifier(buf, info) ?? "a.out";
+  if (identifier === "" || identifier.includes("\0")) throw refuse(`identifier ${JSON.stringify(identifier)} must be non-empty and contain no NUL`);
+  const layout = layOutSignature(identifier, style, place.dataoff);
+
+  // Nothing below reads `buf` again, so in place the bytes before the signature are already right.
+  const length = place.dataoff + layout.superBlobLength;
+  let out: Buffer;
+  if (opts.inPlace && buf.length >= length) {
+    out = asBuffer(buf).subarray(0, length);
+    out.fill(0, place.sigStart);
+  } else {
+    out = Buffer.alloc(length);
+    asBuffer(buf).copy(out, 0, 0, Math.min(place.sigStart, buf.length));
+  }
+
+  writeSignatureCommands(out, info, place, layout.superBlobLength); // first: page 0 is hashed and holds them
+  const cd = writeSuperBlob(out, place.dataoff, layout);
+  writeCodeDirectory(out, cd, info, place, layout, style);
+  // Code page hashes over the final bytes before the signature; last page not padded.
+  for (let page = 0; page < layout.nCodeSlots; page++) {
+    const start = page * SIGN_PAGE_SIZE;
+    pageHash("sha256", out.subarray(start, Math.min(start + SIGN_PAGE_SIZE, place.dataoff))).copy(out, cd + layout.hashOffset + page * SIGN_HASH_SIZE);
+  }
+  return out;
+}
+
+/** Where the new signature goes, once the file is known to have room for it. */
+interface SignaturePlace {
+  linkedit: MachOSegment;
+  text: MachOSegment;
+  /** Everything from here on is replaced. */
+  sigStart: number;
+  /** sigStart rounded up to SIGNATURE_ALIGN: the new LC_CODE_SIGNATURE dataoff and codeLimit. */
+  dataoff: number;
+}
+
+/**
+ * Finds where the new signature starts and refuses a file that re-signing would damage: a
+ * segment or appended bytes after __LINKEDIT, a __LINKEDIT table past the signature, no room
+ * for a new LC_CODE_SIGNATURE.
+ */
+function placeSignature(buf: Uint8Array, info: MachOInfo, file: string, refuse: (problem: string) => BinaryFormatError): SignaturePlace {
   const linkedit = info.segments.find((segment) => segment.name === "__LINKEDIT");
   if (!linkedit) throw refuse("there is no __LINKEDIT segment to hold the signature");
   const text = info.segments.find((segment) => segment.name === "__TEXT");
@@ -97,7 +140,6 @@ export function signAdhoc(buf: Uint8Array, opts: SignAdhocOptions = {}): Buffer 
     }
   }
 
-  // Where the new signature starts: everything from here on is replaced.
   const cs = info.codeSignature;
   let sigStart: number;
   if (cs) {
@@ -128,11 +170,26 @@ export function signAdhoc(buf: Uint8Array, opts: SignAdhocOptions = {}): Buffer 
       throw refuse("there is no free space after the load commands for an LC_CODE_SIGNATURE command");
     }
   }
+  return { linkedit, text, sigStart, dataoff };
+}
 
-  const identifier = opts.identifier ?? existingIdentifier(buf, info) ?? "a.out";
-  if (identifier === "" || identifier.includes("\0")) throw refuse(`identifier ${JSON.stringify(identifier)} must be non-empty and contain no NUL`);
+/** Sizes and contents of the new signature's blobs, before anything is written. */
+interface SignatureLayout {
+  /** The identifier, NUL-terminated. */
+  ident: Buffer;
+  nSpecialSlots: number;
+  nCodeSlots: number;
+  hashOffset: number;
+  cdLength: number;
+  requirements: Buffer;
+  /** Blobs after the CodeDirectory, by slot. */
+  extraBlobs: [number, Buffer][];
+  indexSize: number;
+  superBlobLength: number;
+}
 
-  // Layout (cs_blobs.h): SuperBlob header, BlobIndex[], then the blobs back to back.
+/** Layout (cs_blobs.h): SuperBlob header, BlobIndex[], then the blobs back to back. */
+function layOutSignature(identifier: string, style: "codesign" | "bun", dataoff: number): SignatureLayout {
   const ident = Buffer.from(`${identifier}\0`, "utf8");
   const nSpecialSlots = style === "codesign" ? CSSLOT_REQUIREMENTS : 0;
   const nCodeSlots = Math.ceil(dataoff / SIGN_PAGE_SIZE);
@@ -149,19 +206,13 @@ export function signAdhoc(buf: Uint8Array, opts: SignAdhocOptions = {}): Buffer 
     : [];
   const indexSize = 12 + 8 * (1 + extraBlobs.length);
   const superBlobLength = indexSize + cdLength + extraBlobs.reduce((sum, [, blob]) => sum + blob.length, 0);
+  return { ident, nSpecialSlots, nCodeSlots, hashOffset, cdLength, requirements, extraBlobs, indexSize, superBlobLength };
+}
 
-  // Nothing below reads `buf` again, so in place the bytes before the signature are already right.
-  const length = dataoff + superBlobLength;
-  let out: Buffer;
-  if (opts.inPlace && buf.length >= length) {
-    out = asBuffer(buf).subarray(0, length);
-    out.fill(0, sigStart);
-  } else {
-    out = Buffer.alloc(length);
-    asBuffer(buf).copy(out, 0, 0, Math.min(sigStart, buf.length));
-  }
-
-  // 1. Load commands first: page 0 is hashed and holds them.
+/** Points LC_CODE_SIGNATURE (added after the load commands if missing) and __LINKEDIT at the new signature. */
+function writeSignatureCommands(out: Buffer, info: MachOInfo, place: SignaturePlace, superBlobLength: number): void {
+  const { dataoff, linkedit } = place;
+  const cs = info.codeSignature;
   if (cs) {
     out.writeUInt32LE(dataoff, cs.commandOffset + 8);
     out.writeUInt32LE(superBlobLength, cs.commandOffset + 12);
@@ -177,9 +228,12 @@ export function signAdhoc(buf: Uint8Array, opts: SignAdhocOptions = {}): Buffer 
   const linkeditFilesize = dataoff + superBlobLength - linkedit.fileoff;
   out.writeBigUInt64LE(BigInt(alignUp(linkeditFilesize, LINKEDIT_VMSIZE_ALIGN)), linkedit.commandOffset + 32);
   out.writeBigUInt64LE(BigInt(linkeditFilesize), linkedit.commandOffset + 48);
+}
 
-  // 2. SuperBlob header and index.
-  let at = dataoff;
+/** Writes the SuperBlob header, its index and the blobs after the CodeDirectory; returns the CodeDirectory's offset. */
+function writeSuperBlob(out: Buffer, dataoff: number, layout: SignatureLayout): number {
+  const { extraBlobs, indexSize, cdLength, superBlobLength } = layout;
+  const at = dataoff;
   out.writeUInt32BE(CSMAGIC_EMBEDDED_SIGNATURE, at);
   out.writeUInt32BE(superBlobLength, at + 4);
   out.writeUInt32BE(1 + extraBlobs.length, at + 8);
@@ -192,39 +246,33 @@ export function signAdhoc(buf: Uint8Array, opts: SignAdhocOptions = {}): Buffer 
     blob.copy(out, dataoff + blobOffset);
     blobOffset += blob.length;
   });
+  return dataoff + indexSize;
+}
 
-  // 3. CodeDirectory header (version 0x20400 layout, big-endian).
-  const cd = dataoff + indexSize;
-  at = cd;
+/** The CodeDirectory header (version 0x20400 layout, big-endian), identifier and special slots; not the page hashes. */
+function writeCodeDirectory(out: Buffer, at: number, info: MachOInfo, place: SignaturePlace, layout: SignatureLayout, style: "codesign" | "bun"): void {
   out.writeUInt32BE(CSMAGIC_CODEDIRECTORY, at);
-  out.writeUInt32BE(cdLength, at + 4);
+  out.writeUInt32BE(layout.cdLength, at + 4);
   out.writeUInt32BE(CS_SUPPORTSEXECSEG, at + 8);
   out.writeUInt32BE(style === "codesign" ? CS_ADHOC : CS_ADHOC | CS_LINKER_SIGNED, at + 12);
-  out.writeUInt32BE(hashOffset, at + 16);
+  out.writeUInt32BE(layout.hashOffset, at + 16);
   out.writeUInt32BE(CODE_DIRECTORY_0x20400_SIZE, at + 20); // identOffset
-  out.writeUInt32BE(nSpecialSlots, at + 24);
-  out.writeUInt32BE(nCodeSlots, at + 28);
-  out.writeUInt32BE(dataoff, at + 32); // codeLimit
+  out.writeUInt32BE(layout.nSpecialSlots, at + 24);
+  out.writeUInt32BE(layout.nCodeSlots, at + 28);
+  out.writeUInt32BE(place.dataoff, at + 32); // codeLimit
   out.writeUInt8(SIGN_HASH_SIZE, at + 36);
   out.writeUInt8(CS_HASHTYPE_SHA256, at + 37);
   out.writeUInt8(0, at + 38); // platform: not a platform binary
   out.writeUInt8(SIGN_PAGE_SIZE_LOG2, at + 39);
   // spare2, scatterOffset, teamOffset, spare3, codeLimit64 stay 0 (bytes 40..63).
-  out.writeBigUInt64BE(BigInt(text.fileoff), at + 64);
-  out.writeBigUInt64BE(BigInt(text.filesize), at + 72);
+  out.writeBigUInt64BE(BigInt(place.text.fileoff), at + 64);
+  out.writeBigUInt64BE(BigInt(place.text.filesize), at + 72);
   out.writeBigUInt64BE(info.fileType === MH_EXECUTE ? CS_EXECSEG_MAIN_BINARY : 0n, at + 80);
-  ident.copy(out, at + CODE_DIRECTORY_0x20400_SIZE);
+  layout.ident.copy(out, at + CODE_DIRECTORY_0x20400_SIZE);
   if (style === "codesign") {
     // Special slot -2 = hash of the requirements blob; slot -1 (Info.plist) stays zero.
-    createHash("sha256").update(requirements).digest().copy(out, cd + hashOffset - CSSLOT_REQUIREMENTS * SIGN_HASH_SIZE);
+    createHash("sha256").update(layout.requirements).digest().copy(out, at + layout.hashOffset - CSSLOT_REQUIREMENTS * SIGN_HASH_SIZE);
   }
-
-  // 4. Code page hashes over the final bytes before the signature; last page not padded.
-  for (let page = 0; page < nCodeSlots; page++) {
-    const start = page * SIGN_PAGE_SIZE;
-    pageHash("sha256", out.subarray(start, Math.min(start + SIGN_PAGE_SIZE, dataoff))).copy(out, cd + hashOffset + page * SIGN_HASH_SIZE);
-  }
-  return out;
 }
 
 /**
