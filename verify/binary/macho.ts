@@ -174,43 +174,7 @@ export function parseMachO(buf: Uint8Array, file = "<buffer>"): MachOInfo {
       new BinaryFormatError(file, `Mach-O: ${where} (cmd ${hex(cmd)}): ${problem}`), "the command");
 
     if (cmd === LC_SEGMENT_64) {
-      const name = body.fixedString(8, 16, "segname");
-      const segment: MachOSegment = {
-        name,
-        vmaddr: body.u64le(24, "vmaddr"),
-        vmsize: body.u64le(32, "vmsize"),
-        fileoff: body.u64leNumber(40, "fileoff"),
-        filesize: body.u64leNumber(48, "filesize"),
-        sections: [],
-        commandOffset: offset,
-      };
-      const nsects = body.u32le(64, "nsects");
-      if (SEGMENT_COMMAND_64_SIZE + nsects * SECTION_64_SIZE > cmdsize) {
-        throw new BinaryFormatError(file, `Mach-O: segment ${name} says it has ${nsects} sections, but its command is only ${cmdsize} bytes`);
-      }
-      if (segment.fileoff + segment.filesize > buf.length) {
-        throw new BinaryFormatError(file,
-          `Mach-O: segment ${name} covers file bytes ${segment.fileoff}..${segment.fileoff + segment.filesize}, ` +
-          `but the file is only ${buf.length} bytes: it is truncated`, TRUNCATED_FIX);
-      }
-      for (let s = 0; s < nsects; s++) {
-        const at = SEGMENT_COMMAND_64_SIZE + s * SECTION_64_SIZE;
-        const section: MachOSection = {
-          sectname: body.fixedString(at, 16, "sectname"),
-          segname: body.fixedString(at + 16, 16, "section segname"),
-          addr: body.u64le(at + 32, "section addr"),
-          size: body.u64leNumber(at + 40, "section size"),
-          offset: body.u32le(at + 48, "section offset"),
-        };
-        const type = body.u32le(at + 64, "section flags") & 0xff;
-        if (!ZEROFILL_SECTION_TYPES.has(type) && section.offset !== 0 && section.offset + section.size > buf.length) {
-          throw new BinaryFormatError(file,
-            `Mach-O: section ${section.segname},${section.sectname} covers file bytes ${section.offset}..${section.offset + section.size}, ` +
-            `but the file is only ${buf.length} bytes: it is truncated`, TRUNCATED_FIX);
-        }
-        segment.sections.push(section);
-      }
-      info.segments.push(segment);
+      info.segments.push(readSegment(body, offset, cmdsize, buf.length, file));
     } else if (cmd === LC_CODE_SIGNATURE) {
       const dataoff = body.u32le(8, "dataoff");
       const datasize = body.u32le(12, "datasize");
@@ -218,7 +182,7 @@ export function parseMachO(buf: Uint8Array, file = "<buffer>"): MachOInfo {
       // it and only its stated size runs past is a stale LC_CODE_SIGNATURE (Bun 1.2.23 keeps the
       // runtime's larger datasize on darwin-x64, ending 2,560 bytes past a file whose segments
       // are all there): an invalid signature, which verifyCodeSignature reports and signAdhoc
-      // replaces, not a truncated file. A real cut-off also shortens __LINKEDIT, caught above.
+      // replaces, not a truncated file. A real cut-off also shortens __LINKEDIT, caught by readSegment.
       if (dataoff > buf.length) {
         throw new BinaryFormatError(file,
           `Mach-O: LC_CODE_SIGNATURE points at file bytes ${dataoff}..${dataoff + datasize}, ` +
@@ -240,6 +204,47 @@ export function parseMachO(buf: Uint8Array, file = "<buffer>"): MachOInfo {
     info.platform = "macos";
   }
   return info;
+}
+
+/** A segment_command_64 and its sections; every one with file bytes must lie inside the file. */
+function readSegment(body: ByteReader, offset: number, cmdsize: number, fileSize: number, file: string): MachOSegment {
+  const name = body.fixedString(8, 16, "segname");
+  const segment: MachOSegment = {
+    name,
+    vmaddr: body.u64le(24, "vmaddr"),
+    vmsize: body.u64le(32, "vmsize"),
+    fileoff: body.u64leNumber(40, "fileoff"),
+    filesize: body.u64leNumber(48, "filesize"),
+    sections: [],
+    commandOffset: offset,
+  };
+  const nsects = body.u32le(64, "nsects");
+  if (SEGMENT_COMMAND_64_SIZE + nsects * SECTION_64_SIZE > cmdsize) {
+    throw new BinaryFormatError(file, `Mach-O: segment ${name} says it has ${nsects} sections, but its command is only ${cmdsize} bytes`);
+  }
+  if (segment.fileoff + segment.filesize > fileSize) {
+    throw new BinaryFormatError(file,
+      `Mach-O: segment ${name} covers file bytes ${segment.fileoff}..${segment.fileoff + segment.filesize}, ` +
+      `but the file is only ${fileSize} bytes: it is truncated`, TRUNCATED_FIX);
+  }
+  for (let s = 0; s < nsects; s++) {
+    const at = SEGMENT_COMMAND_64_SIZE + s * SECTION_64_SIZE;
+    const section: MachOSection = {
+      sectname: body.fixedString(at, 16, "sectname"),
+      segname: body.fixedString(at + 16, 16, "section segname"),
+      addr: body.u64le(at + 32, "section addr"),
+      size: body.u64leNumber(at + 40, "section size"),
+      offset: body.u32le(at + 48, "section offset"),
+    };
+    const type = body.u32le(at + 64, "section flags") & 0xff;
+    if (!ZEROFILL_SECTION_TYPES.has(type) && section.offset !== 0 && section.offset + section.size > fileSize) {
+      throw new BinaryFormatError(file,
+        `Mach-O: section ${section.segname},${section.sectname} covers file bytes ${section.offset}..${section.offset + section.size}, ` +
+        `but the file is only ${fileSize} bytes: it is truncated`, TRUNCATED_FIX);
+    }
+    segment.sections.push(section);
+  }
+  return segment;
 }
 
 /** loader.h: "X.Y.Z is encoded in nibbles xxxx.yy.zz". */
