@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { ResultFile } from "../verify/telemetry/index.ts";
 import { messageEvents } from "../verify/telemetry/log.ts";
 import { reportHtml, formatBytes } from "../verify/report/index.ts";
-import { type LoadedResult, compareReports, mergeResults, reportMarkdown, reportText, signedDelta } from "../verify/report/merge.ts";
+import { compareReports, mergeResults } from "../verify/report/merge.ts";
+import type { LoadedResult } from "../verify/report/merged-report.ts";
+import { reportMarkdown, reportText, signedDelta } from "../verify/report/report-text.ts";
 import { tracesConfig } from "../verify/telemetry/traces.ts";
 import { removeTemps, runCli, tempDir } from "./helpers.ts";
 

@@ -7,7 +7,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResultFile } from "../verify/telemetry/index.ts";
-import type { MergedReport } from "../verify/report/merge.ts";
+import type { MergedReport } from "../verify/report/merged-report.ts";
 import { HOST_TARGET, REPO, copyFixture, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -6,7 +6,8 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUN_GRAPH_TRAILER, parseBunModuleGraph, readBunModuleGraph, readBunVersion, type BunModuleGraph } from "../../verify/binary/bunfs.ts";
+import { BUN_GRAPH_TRAILER, parseBunModuleGraph, readBunModuleGraph, type BunModuleGraph } from "../../verify/binary/bunfs.ts";
+import { readBunVersion } from "../../verify/binary/bun-version.ts";
 import { readLayout } from "../../verify/binary/index.ts";
 import { BinaryFormatError } from "../../verify/errors.ts";
 import { compileRaw, pinnedRuntime, readJson, REPO, removeTemps, tempDir } from "../helpers.ts";

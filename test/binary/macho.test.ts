@@ -12,15 +12,10 @@ import { readBunModuleGraph, readLayout } from "../../verify/binary/index.ts";
 import { BinaryFormatError } from "../../verify/errors.ts";
 import { signBunExecutableAdhoc } from "../../verify/build/sign.ts";
 import { pinnedRuntime } from "../helpers.ts";
-import {
-  isMachO,
-  parseMachO,
-  readEmbeddedSignature,
-  removeCodeSignature,
-  signAdhoc,
-  slotHash,
-  verifyCodeSignature,
-} from "../../verify/binary/macho.ts";
+import { isMachO, parseMachO } from "../../verify/binary/macho.ts";
+import { readEmbeddedSignature, slotHash } from "../../verify/binary/macho-signature.ts";
+import { removeCodeSignature, signAdhoc } from "../../verify/binary/macho-sign.ts";
+import { verifyCodeSignature } from "../../verify/binary/macho-verify.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUN = join(ROOT, "node_modules/.bin/bun");

@@ -4,7 +4,10 @@
 // repair), explain, validate and security.
 
 export { GRAPH_CHANGES } from "./bun-graph-layout.ts";
-export { BUN_GRAPH_TRAILER, type BunModule, type BunModuleGraph, type BunVersion, displayName, readBunModuleGraph, readBunVersion, zeroGraphPadding } from "./bunfs.ts";
+export { type BunVersion, readBunVersion } from "./bun-version.ts";
+export { BUN_GRAPH_TRAILER, type BunModuleGraph, displayName, readBunModuleGraph, zeroGraphPadding } from "./bunfs.ts";
+export type { BunModule } from "./bunfs-module.ts";
 export { type BinaryFormat, type BinaryLayout, type ByteRange, describeFirstBytes, detectFormat, readLayout, type Region, regionAt, type RegionKind, sniffFormat } from "./format.ts";
-export { signAdhoc, type SignatureCheck, verifyCodeSignature } from "./macho.ts";
+export { signAdhoc } from "./macho-sign.ts";
+export { type SignatureCheck, verifyCodeSignature } from "./macho-verify.ts";
 export { compareRuntime, libcOf, type RuntimeVariant, runtimeVariants } from "./runtime-variant.ts";

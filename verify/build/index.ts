@@ -3,7 +3,8 @@
 // target be reused, then SHA256SUMS and manifest.json (digest/).
 // In: Project, BuildPlan. Out: BuildResult (one TargetOutcome per target), files in the dist folder.
 
-export { type BuildEvent, type BuildResult, runBuild, type TargetOutcome } from "./build.ts";
+export { runBuild } from "./build.ts";
+export type { BuildEvent, BuildResult, TargetOutcome } from "./build-context.ts";
 export { buildFingerprint, buildInputs, bundledPackages, inputBoundary, InputHashCache, metafileInputs } from "./inputs.ts";
 export { runPrepareSteps } from "./prepare.ts";
 export { signBytesAdhoc, signFileAdhoc } from "./sign.ts";

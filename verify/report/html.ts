@@ -2,7 +2,8 @@
 // from anywhere (a Content-Security-Policy forbids every fetch); inline CSS and SVG charts.
 // Pure: MergedReport in, HTML text out.
 import { formatBytes, formatDuration } from "./table.ts";
-import { CHECKS, type CellStatus, type MergedReport, type TargetReport, STATUS_WORD, nonPassCells, signedDelta } from "./merge.ts";
+import { CHECKS, type CellStatus, type MergedReport, type TargetReport } from "./merged-report.ts";
+import { STATUS_WORD, nonPassCells, signedDelta } from "./report-text.ts";
 
 const esc = (s: unknown) =>
   String(s).replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");

@@ -5,7 +5,9 @@
 
 export { writeMarkdown } from "./github.ts";
 export { reportHtml } from "./html.ts";
-export { compareReports, failureParts, mergeResults, readComparison, readResultFiles, reportMarkdown, reportText, writeResultFile } from "./merge.ts";
+export { compareReports, mergeResults } from "./merge.ts";
+export { failureParts, reportMarkdown, reportText } from "./report-text.ts";
+export { readComparison, readResultFiles, writeResultFile } from "./result-files.ts";
 export { parityMarkdown, parityText } from "./parity.ts";
 export { buildProgress, isLiveTerminal } from "./progress.ts";
 export { formatBytes, formatDuration, formatTable } from "./table.ts";
