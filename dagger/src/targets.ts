@@ -1,6 +1,6 @@
 // What the Dagger module needs to know about targets.json, read from the `source` Directory at
 // call time: where the build writes (outDir), what each executable is called, and which targets
-// a linux container can smoke-test. The verifier (verify/config.ts) owns validation; this reader
+// a linux container can smoke-test. The verifier (verify/config/) owns validation; this reader
 // only needs enough to pick files out of the build output, and says plainly when it cannot.
 import type { Platform } from "@dagger.io/dagger";
 
@@ -12,7 +12,7 @@ export interface TargetSummary {
 }
 
 export interface BuildLayout {
-  /** Artifact name: executables are `<name>-<id>[.exe]` (verify/plan.ts, `outputFile`). */
+  /** Artifact name: executables are `<name>-<id>[.exe]` (verify/plan/plan.ts, `outputFile`). */
   name: string;
   /** Output folder relative to the project root, forward slashes, no trailing slash. */
   outDir: string;
@@ -21,7 +21,7 @@ export interface BuildLayout {
 
 export const TARGETS_FILE = "targets.json";
 
-/** The verifier stages Bun's output inside outDir (verify/plan.ts, STAGING_FOLDER); never exported. */
+/** The verifier stages Bun's output inside outDir (verify/plan/plan.ts, STAGING_FOLDER); never exported. */
 export const STAGING_FOLDER = ".bun-parity-staging";
 
 /** Pure: text of targets.json -> the layout of the build output. Throws with what to fix. */
@@ -66,7 +66,7 @@ function normaliseOutDir(value: unknown): string {
   return parts.join("/");
 }
 
-/** `<name>-<id>[.exe]`, the same rule as verify/plan.ts (a test holds the two together). */
+/** `<name>-<id>[.exe]`, the same rule as verify/plan/plan.ts (a test holds the two together). */
 export function artifactFileName(layout: BuildLayout, target: TargetSummary): string {
   return `${layout.name}-${target.id}${target.os === "windows" ? ".exe" : ""}`;
 }

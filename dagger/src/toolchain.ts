@@ -26,7 +26,7 @@ export const HOME = "/root";
 /** Cache volumes: npm's download cache and the Bun runtimes the verifier fetches per target. */
 export const CACHES = {
   npm: { volume: "bun-parity-npm-cache", path: `${HOME}/.npm` },
-  // verify/toolchain.ts reads $BUN_PARITY_CACHE_DIR; it fetches into a temp folder and renames,
+  // verify/toolchain/toolchain.ts reads $BUN_PARITY_CACHE_DIR; it fetches into a temp folder and renames,
   // so concurrent containers (test and build-all in `ci`) can share the volume.
   runtimes: { volume: "bun-parity-bun-runtimes", path: `${HOME}/.cache/bun-parity` },
 } as const;

@@ -102,7 +102,7 @@ export const OLDEST_SUPPORTED_BUN = "1.2.0";
 /**
  * The oldest Bun that can build a target: windows-arm64 runtimes exist from 1.3.10 (1.3.9
  * accepts the target, then fails to download bun-windows-aarch64-v1.3.9); every other target
- * builds with every supported Bun (verify/bun-versions.ts has the rest of the table).
+ * builds with every supported Bun (verify/bun/versions.ts has the rest of the table).
  */
 export function minimumBunFor(t: TargetTriple): { version: string; why: string } {
   if (t.os === "windows" && t.arch === "arm64") {

@@ -66,7 +66,7 @@ const RUNNER_ARCH: Record<string, Target["arch"]> = { X64: "x64", ARM64: "arm64"
 
 const baseName = (file: string) => file.split(/[\\/]/).pop() ?? file;
 
-/** One check's verdict from the result file its step wrote (verify/log.ts, ResultFile). */
+/** One check's verdict from the result file its step wrote (verify/telemetry/log.ts, ResultFile). */
 export function checkVerdict(check: CheckInfo, target: Target, file: string, found: FoundResult): { verdict: Verdict; detail: string } {
   const where = resultFileName(target, check.id);
   if (found.kind === "missing") return { verdict: "not run", detail: `no result file ${where} (the step did not run, or ended before writing it)` };

@@ -1,5 +1,5 @@
 // `bun-parity init`: add bun-parity to an existing Bun CLI project. Imports the build the
-// project already has (verify/import/), keeps its Bun, writes the files (verify/init.ts decides
+// project already has (verify/init/import/), keeps its Bun, writes the files (verify/init/files.ts decides
 // their content), pins the target runtimes and probes the source for smoke cases.
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -204,7 +204,7 @@ function ancestorsInCheckout(root: string): string[] {
 
 /**
  * The tool that installs the project, decided as the clean room decides it
- * (verify/package-manager.ts), so init says now what `parity` would refuse after a build: lockfiles
+ * (verify/parity/package-manager.ts), so init says now what `parity` would refuse after a build: lockfiles
  * of two tools, or a packageManager without its lockfile. No lockfile yet is fine here: the
  * install after init writes one.
  */
@@ -224,7 +224,7 @@ type InstallOutcome = { tool?: PackageManager; problem?: string; fix?: string };
 type ProbeOutcome = { cases: SmokeCaseJson[]; tried: ProbeResult[]; bun: string } | { skipped: string };
 
 /**
- * Runs the source with --version, --help and no arguments (verify/probe.ts). The entry may be a
+ * Runs the source with --version, --help and no arguments (verify/validate/probe.ts). The entry may be a
  * build.prepare output: then the steps run first, as the build would run them.
  */
 async function probeEntry(config: Config, bunVersion: string, cacheDir: string, io: Io, log: (line: string) => void, dryRun: boolean): Promise<ProbeOutcome> {

@@ -1,6 +1,6 @@
 // `bun verify security [FILE...] [--dist dir] [--json] [--strict] [--config file]`: secrets in
 // sources, secrets and leaks inside the artifacts, supply chain, known vulnerabilities, an SBOM and
-// a provenance statement per artifact (verify/security.ts). Exit 1 when a check fails, or with
+// a provenance statement per artifact (verify/security/). Exit 1 when a check fails, or with
 // --strict when a check could not run; exit 2 when a folder or file named cannot be scanned.
 import path from "node:path";
 import { stableJson } from "../digest/index.ts";

@@ -1,6 +1,6 @@
 // `bun-parity init`: what to write into an existing Bun CLI project so it builds, hashes and
 // proves parity like this repository, keeping the build the project already has (imported by
-// verify/import/). Pure: it decides file contents from the files that are there and what the
+// verify/init/import/). Pure: it decides file contents from the files that are there and what the
 // import found; commands/init.ts reads, probes, pins and writes.
 import path from "node:path";
 import { compareVersions, defaultRunnerFor, minimumBunFor, type Arch, type Os } from "../bun/index.ts";
@@ -28,13 +28,13 @@ export interface InitOptions {
   versions: { bun: string; just: string; bunParity: string; daggerEngine: string; actionlint: string };
   /** Where the Bun version comes from, for the package.json note (e.g. ".bun-version"). */
   bunFrom?: string;
-  /** The build the project already has (verify/import). */
+  /** The build the project already has (verify/init/import). */
   imported?: BuildImport;
-  /** Smoke cases seen passing on the source (verify/probe.ts), as targets.json JSON. */
+  /** Smoke cases seen passing on the source (verify/validate/probe.ts), as targets.json JSON. */
   smoke?: unknown[];
   /** Reads project files, for following a bin launcher to its module. */
   reader?: ProjectReader;
-  /** The workflow for the project's targets (from verify/ci.ts), when init should write one. */
+  /** The workflow for the project's targets (from verify/ci/), when init should write one. */
   workflow?: (targetsJsonText: string, recipes: ReadonlySet<string>) => string;
 }
 

@@ -1,7 +1,7 @@
 // The clean-room reference: the user's checkout recreated as a new git repository at a different
-// absolute path (HEAD, staged, unstaged and untracked-not-ignored files: verify/git-snapshot.ts),
+// absolute path (HEAD, staged, unstaged and untracked-not-ignored files: verify/parity/git-snapshot.ts),
 // dependencies installed there by the project's own package manager from its lockfile
-// (verify/package-manager.ts), and the same `just build-all` run with a varied environment. The
+// (verify/parity/package-manager.ts), and the same `just build-all` run with a varied environment. The
 // variations follow reprotest's names (reprotest(1), "VARIATIONS": build_path, home, timezone,
 // locales, umask, exec_path, environment, num_cpus ...); those that need root or extra tools are
 // listed as not applied.

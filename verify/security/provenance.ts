@@ -262,7 +262,7 @@ export function parityVsaStatements(report: ParityReport, options: VsaOptions = 
   const out: { file: string; statement: Record<string, unknown> }[] = [];
   const targets = [...new Set(report.rows.map((r) => r.target).filter((t) => t !== ""))];
   for (const target of targets) {
-    // A target has a row for its executable and one per release archive (verify/parity.ts). The
+    // A target has a row for its executable and one per release archive (verify/parity/). The
     // subject is the native executable: the executable's own row, or an archive row whose
     // native side is the executable (a reference that ships archives only).
     const rows = report.rows.filter((r) => r.target === target);

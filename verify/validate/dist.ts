@@ -166,7 +166,7 @@ function withoutOutput({ stdout: _stdout, stderr: _stderr, source, ...rest }: Ca
   return { ...rest, source: sourceRest as CaseResult["source"] };
 }
 
-/** The name of the entry module inside the executable: the build's outfile basename (verify/plan.ts). */
+/** The name of the entry module inside the executable: the build's outfile basename (verify/plan/plan.ts). */
 function embeddedName(config: Config, target: Target): string {
   return config.name + (target.os === "windows" ? ".exe" : "");
 }
