@@ -424,4 +424,16 @@ describe("the project's own Bun version", () => {
     expect(chooseBunVersion(claims, ["1.1.9", "1.2.5", "1.3.14", "1.3.15-canary.1", "1.4.5"]).version).toBe("1.3.14");
     expect(chooseBunVersion(bunVersionClaims(memory({ "mise.toml": 'bun = "latest"\n' })), ["1.4.5"]).version).toBeUndefined();
   });
+
+  it("lists the claims that follow Bun's releases, beside the pin they do not conflict with", () => {
+    const reader = memory({
+      ".bun-version": "1.3.14\n",
+      "mise.toml": '[tools]\nbun = "latest"\n',
+      ".github/workflows/ci.yml": "jobs:\n  b:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: oven-sh/setup-bun@v2\n        with:\n          bun-version: latest\n",
+    });
+    const choice = chooseBunVersion(bunVersionClaims(reader), undefined);
+    expect(choice).toMatchObject({ version: "1.3.14", conflicts: [] });
+    expect(choice.floating.map((c) => `${c.at.file}:${c.at.line} ${c.spec}`)).toEqual(["mise.toml:2 latest", ".github/workflows/ci.yml:7 latest"]);
+    expect(chooseBunVersion(bunVersionClaims(memory({ ".bun-version": "1.3.14\n" })), undefined).floating).toEqual([]);
+  });
 });

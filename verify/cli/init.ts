@@ -309,6 +309,9 @@ export function formatInit(report: InitReport): string {
       ? `  Bun ${report.bunVersion}: from --bun\n`
       : `  Bun ${report.bunVersion}: the project names no Bun version; proposing the one this bun-parity is tested with\n`;
   for (const c of bun.conflicts) out += `  note: ${c.at.file}:${c.at.line} says ${c.spec}; the executables are built with ${report.bunVersion}\n`;
+  for (const c of bun.floating) {
+    out += `  note: ${c.at.file}:${c.at.line} says ${c.spec || "no version"}, which follows Bun's releases; the executables stay on ${report.bunVersion} until you change the pin (the \`bun\` devDependency, then \`bun verify toolchain --update\`)\n`;
+  }
   for (const d of decisions.droppedTargets ?? []) out += `  target ${d.id} left out: ${d.why}, and the project's Bun is ${report.bunVersion}\n`;
 
   if (imported.source) {

@@ -30,6 +30,12 @@ export interface BunVersionChoice {
   claims: BunVersionClaim[];
   /** Claims that disagree with the chosen version, for the init report. */
   conflicts: BunVersionClaim[];
+  /**
+   * Claims that follow Bun's releases ("latest", "*", a dist-tag): not a conflict with any pin,
+   * but the tool that reads them (setup-bun, mise) installs a different Bun over time, so the
+   * init report says the executables now stay on the pinned one.
+   */
+  floating: BunVersionClaim[];
 }
 
 const EXACT = /^v?(\d+\.\d+\.\d+)$/;
@@ -155,19 +161,26 @@ function workflowClaims(text: string, file: string): BunVersionClaim[] {
  * (newest last is not required).
  */
 export function chooseBunVersion(claims: BunVersionClaim[], published: string[] | undefined): BunVersionChoice {
+  const floating = claims.filter(isFloating);
   const exact = claims.find((c) => c.exact !== undefined);
   if (exact) {
     const conflicts = claims.filter((c) => (c.exact !== undefined ? c.exact !== exact.exact : !satisfiesLoose(exact.exact!, c.spec)));
-    return { version: exact.exact!, from: exact, claims, conflicts };
+    return { version: exact.exact!, from: exact, claims, conflicts, floating };
   }
   const ranges = claims.filter((c) => semver.validRange(c.spec) !== null && c.spec !== "latest");
   if (ranges.length > 0 && published) {
     const stable = published.filter((v) => semver.valid(v) && !semver.prerelease(v));
     const matching = stable.filter((v) => ranges.every((c) => semver.satisfies(v, c.spec)));
     const best = semver.rsort(matching)[0];
-    if (best) return { version: best, from: ranges[0]!, claims, conflicts: [] };
+    if (best) return { version: best, from: ranges[0]!, claims, conflicts: [], floating };
   }
-  return { claims, conflicts: [] };
+  return { claims, conflicts: [], floating };
+}
+
+/** "latest", "canary", "*", "x": a spec that names no version and follows Bun's releases. */
+function isFloating(claim: BunVersionClaim): boolean {
+  const spec = claim.spec.trim().toLowerCase();
+  return spec === "latest" || spec === "canary" || spec === "*" || spec === "x" || spec === "";
 }
 
 function satisfiesLoose(version: string, spec: string): boolean {
