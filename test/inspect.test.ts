@@ -5,15 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../verify/digest/index.ts";
 import type { InspectFacts } from "../verify/validate/index.ts";
 import { copyFixture, readJson, removeTemps, runCli, tempDir } from "./helpers.ts";
+import { builtHello } from "./shared.ts";
 
 let app: string;
 let dist: string;
 
 beforeAll(async () => {
-  app = copyFixture("hello");
+  // The run's shared six-target build (test/shared.ts): these tests only read it, and change copies.
+  app = await builtHello();
   dist = path.join(app, "dist");
-  const built = await runCli(["build"], { cwd: app });
-  expect(built.exitCode, built.stderr).toBe(0);
 });
 afterAll(removeTemps);
 

@@ -10,6 +10,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commitAll } from "./git-fixture.ts";
 import { copyFixture, removeTemps, runCli, tempDir } from "./helpers.ts";
+import { builtHello } from "./shared.ts";
 
 interface Report {
   reference: {
@@ -29,7 +30,7 @@ interface Report {
 
 const TWO = ["--target", "linux-x64", "--target", "darwin-arm64"];
 let app: string;
-/** The reference: the same fixture built by its own `bun verify build` in another folder. */
+/** The reference: the same fixture built by its own `bun verify build` in another folder (read only: tests tamper with copies). */
 let referenceDist: string;
 
 beforeAll(async () => {
@@ -37,10 +38,8 @@ beforeAll(async () => {
   // A git checkout, as a user's project is (the clean room needs one).
   writeFileSync(path.join(app, ".gitignore"), "dist/\nlocal-notes.txt\n");
   await commitAll(app);
-  const elsewhere = copyFixture("hello", path.join(tempDir("reference-build-"), "elsewhere"));
-  const built = await runCli(["build"], { cwd: elsewhere });
-  expect(built.exitCode, built.stderr).toBe(0);
-  referenceDist = path.join(elsewhere, "dist");
+  // The run's shared build of the fixture (test/shared.ts): another folder, its own build.
+  referenceDist = path.join(await builtHello(), "dist");
 });
 afterAll(removeTemps);
 
