@@ -28,7 +28,8 @@ import {
   yamlScalar,
   type LintResult,
 } from "../verify/ci/index.ts";
-import { daggerVersion, resolvePackage, runCi, type CiFlags } from "../verify/cli/ci.ts";
+import { runCi, type CiFlags } from "../verify/cli/ci.ts";
+import { daggerVersion, resolvePackage } from "../verify/cli/ci-project.ts";
 import type { Io } from "../verify/io.ts";
 import { type Config, loadConfig, parseConfig } from "../verify/config/index.ts";
 import { CheckFailed, UsageError } from "../verify/errors.ts";

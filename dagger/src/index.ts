@@ -29,7 +29,7 @@ function inSpan<T>(name: string, attributes: Attributes, fn: (span: SpanLike) =>
   return getTracer("bun-parity").startActiveSpan(name, fn, attributes);
 }
 
-/** `<sha256>  <file>` lines (coreutils format, as verify/digest/digest.ts writes them) -> file -> digest. */
+/** `<sha256>  <file>` lines (coreutils format, as verify/digest/sums.ts writes them) -> file -> digest. */
 function parseSha256Sums(text: string): Map<string, string> {
   const sums = new Map<string, string>();
   for (const line of text.split("\n")) {

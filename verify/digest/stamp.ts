@@ -3,7 +3,7 @@
 // means unchanged bytes (git's index relies on the same rule). Used to avoid re-reading 100 MB
 // files (executables, runtimes) on every build.
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { writeFileAtomic } from "./digest.ts";
+import { writeFileAtomic } from "./files.ts";
 
 export interface FileStamp {
   sha256: string;

@@ -1,11 +1,11 @@
 // `bun verify security`: six checks, each passed / failed / not run with the reason.
-//   1 secrets in sources        security/secrets.ts      secretlint, recommended preset
-//   2 secrets and leaks in the  security/leaks.ts        the same rules over Bun's embedded modules and
-//     artifacts                                          sourcemaps, plus paths, process.env, .env
-//   3 supply chain              security/supply-chain.ts runtime digests, lockfile integrity and sources
-//   4 known vulnerabilities     security/audit.ts        npm audit; not run when the service is unreachable
-//   5 SBOM per artifact         security/sbom.ts         CycloneDX 1.6 -> <dist>/sbom/
-//   6 provenance                security/provenance.ts   in-toto + SLSA v1 -> <dist>/attestations/
+//   1 secrets in sources        security/secrets.ts        secretlint, recommended preset
+//   2 secrets and leaks in the  security/artifact-leaks.ts the same rules over Bun's embedded modules and
+//     artifacts                                            sourcemaps, plus paths, process.env, .env
+//   3 supply chain              security/supply-chain.ts   runtime digests, lockfile integrity and sources
+//   4 known vulnerabilities     security/audit.ts          npm audit; not run when the service is unreachable
+//   5 SBOM per artifact         security/sbom.ts           CycloneDX 1.6 -> <dist>/sbom/
+//   6 provenance                security/provenance.ts     in-toto + SLSA v1 -> <dist>/attestations/
 // The checks never throw for what they find; a crash in one is reported as that check failing.
 // What checks 2, 5 and 6 read (a build folder, any folder of executables, named files) is decided
 // first, by security/scope.ts.
@@ -25,7 +25,8 @@ import {
   notRun,
   reportPassed,
 } from "./findings.ts";
-import { leakContext, scanArtifacts } from "./leaks.ts";
+import { scanArtifacts } from "./artifact-leaks.ts";
+import { leakContext } from "./leak-context.ts";
 import { writeProvenance } from "./provenance.ts";
 import { PackageIndex, writeSboms } from "./sbom.ts";
 import { type ScanScope, SUMS_FILE } from "./scope.ts";

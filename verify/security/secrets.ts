@@ -1,6 +1,6 @@
 // Check 1, secrets in sources: secretlint's recommended rule preset over the project's files,
 // through secretlint's own engine (@secretlint/core lintSource), so the very same rules also scan
-// the text embedded in the executables (leaks.ts). Loaded lazily: the other commands never pay
+// the text embedded in the executables (artifact-leaks.ts). Loaded lazily: the other commands never pay
 // for it.
 import { open, readFile, stat } from "node:fs/promises";
 import path from "node:path";

@@ -6,7 +6,8 @@ import { type Config, loadConfig } from "../config/index.ts";
 import { UsageError } from "../errors.ts";
 import type { Io } from "../io.ts";
 import { checkExecutable, checkPath } from "../paths.ts";
-import { type Compiler, type ToolchainLock, defaultCacheDir, findCompiler, readToolchainLock } from "./toolchain.ts";
+import { type Compiler, findCompiler } from "./compiler.ts";
+import { type ToolchainLock, defaultCacheDir, readToolchainLock } from "./toolchain.ts";
 
 export interface Project {
   config: Config;

@@ -1,19 +1,19 @@
-// The compiler and the pinned target runtimes.
+// The pinned target runtimes: the lock of their digests, the cache, and fetching with npm.
 // Bun downloads foreign runtimes itself from a hard-coded registry with no checksum
 // (src/compile_target.zig `downloadToPath`). Instead, each runtime is fetched once with
 // `npm pack` (so the user's registry, mirror, proxy and CA settings apply), checked against a
 // committed lock of sha256 digests, cached, and handed to Bun: with --compile-executable-path
 // from Bun 1.3.6, and before that under Bun's own cache file name in a private
-// $BUN_INSTALL_CACHE_DIR (seedRuntimeCache; docs/internals.md has the measurements).
+// $BUN_INSTALL_CACHE_DIR (seedRuntimeCache in legacy-bun.ts; docs/internals.md has the measurements).
 import { existsSync, readFileSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rename, rm, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type RuntimePackage, runtimePackageFor, PIN_SUPPORTED_BUN_FIX, unsupportedBunProblem } from "../bun/index.ts";
+import { type RuntimePackage, runtimePackageFor } from "../bun/index.ts";
 import type { Config } from "../config/index.ts";
 import { hashFiles, stableJson, writeFileAtomic, readStampBeside, stampMatches, writeStampBeside } from "../digest/index.ts";
 import { CheckFailed, UsageError } from "../errors.ts";
-import type { TargetPlan } from "../plan/index.ts";
+import type { Compiler } from "./compiler.ts";
 
 export const LOCK_FILE = "bun-runtimes.lock.json";
 
@@ -33,14 +33,6 @@ export interface ToolchainLock {
   runtimes: Record<string, RuntimeLockEntry>;
 }
 
-export interface Compiler {
-  /** Executable to spawn for `bun build`. */
-  path: string;
-  version: string;
-  /** How it was found, for messages. */
-  source: string;
-}
-
 /** A runtime whose bytes are not the locked ones: the build must stop (exit 1). */
 export class RuntimeDigestError extends CheckFailed {
   override name = "RuntimeDigestError";
@@ -57,47 +49,6 @@ export class RuntimeDigestError extends CheckFailed {
         `registry now serves different bytes, find out why before running \`bun verify toolchain --update\`.`,
     );
   }
-}
-
-/**
- * The Bun that compiles: $BUN_PARITY_BUN, else the project's pinned npm package
- * (node_modules/bun, the version in package-lock.json), else `bun` on PATH.
- */
-export async function findCompiler(projectDir: string, env = process.env): Promise<Compiler> {
-  const compiler = await locateCompiler(projectDir, env);
-  const problem = unsupportedBunProblem(compiler.version);
-  if (problem) throw new UsageError(`${problem} (the compiler: ${compiler.path}, from ${compiler.source})`, PIN_SUPPORTED_BUN_FIX);
-  return compiler;
-}
-
-async function locateCompiler(projectDir: string, env: NodeJS.ProcessEnv): Promise<Compiler> {
-  if (env.BUN_PARITY_BUN) {
-    return { path: env.BUN_PARITY_BUN, version: await versionOf(env.BUN_PARITY_BUN), source: "$BUN_PARITY_BUN" };
-  }
-  for (let dir = projectDir; ; dir = path.dirname(dir)) {
-    const pkg = path.join(dir, "node_modules", "bun");
-    // The npm package ships the real binary as bin/bun.exe on every OS.
-    const exe = path.join(pkg, "bin", "bun.exe");
-    if (existsSync(exe)) {
-      const version = (JSON.parse(readFileSync(path.join(pkg, "package.json"), "utf8")) as { version: string }).version;
-      return { path: exe, version, source: path.join(pkg, "package.json") };
-    }
-    if (path.dirname(dir) === dir) break;
-  }
-  try {
-    return { path: "bun", version: await versionOf("bun"), source: "bun on PATH" };
-  } catch {
-    throw new UsageError(
-      `no Bun found for ${projectDir}`,
-      "Add the pinned compiler to the project: npm install --save-exact --save-dev bun@<version>, then npm ci.",
-    );
-  }
-}
-
-async function versionOf(bun: string): Promise<string> {
-  const { execa } = await import("execa");
-  const { stdout } = await execa(bun, ["--version"], { env: { BUN_BE_BUN: "1" } });
-  return stdout.trim();
 }
 
 /** $BUN_PARITY_CACHE_DIR, else $XDG_CACHE_HOME/bun-parity, else ~/.cache/bun-parity. */
@@ -315,84 +266,6 @@ export async function updateToolchainLock(
   await writeFileAtomic(lockPath(config.projectDir), stableJson(lock));
   return lock;
 }
-
-/**
- * Bun before 1.3.6 takes a foreign runtime from its install cache: `exePath()` in
- * src/compile_target.zig looks for "<cwd>/<name>", then "$BUN_INSTALL_CACHE_DIR/<name>", and
- * downloads only when neither exists. Place the verified runtime in the plan's private cache
- * folder under that name (a symlink; a copy where links are refused).
- */
-export async function seedRuntimeCache(t: TargetPlan): Promise<void> {
-  const seed = t.runtimeSeed;
-  if (!seed) return;
-  const shadow = path.join(t.cwd, seed.fileName);
-  if (existsSync(shadow)) {
-    throw new UsageError(
-      `${shadow} exists: Bun before 1.3.6 would compile ${t.target.id} with that file instead of the pinned runtime (it looks in the working folder first)`,
-      `Remove or rename ${seed.fileName}, or pin Bun 1.3.6 or later (it takes the runtime with --compile-executable-path).`,
-    );
-  }
-  await mkdir(seed.dir, { recursive: true });
-  const dest = path.join(seed.dir, seed.fileName);
-  await rm(dest, { force: true });
-  try {
-    await symlink(t.runtimePath, dest);
-  } catch {
-    await copyFile(t.runtimePath, dest);
-  }
-}
-
-/**
- * The modules a build bundles, for a Bun without --metafile (before 1.3.6): Bun.build runs
- * over the entrypoint with a resolve hook that records every importer and every resolved
- * import (Bun.resolveSync), in the same Bun, folder and environment as the compile. Extra
- * modules (say, behind a --define'd branch) only widen the reuse key. Paths are relative to
- * the project, sorted, like metafileInputs().
- */
-export async function listModulesWithoutMetafile(compilerPath: string, t: TargetPlan, env: Record<string, string>, entrypoints: string[]): Promise<string[]> {
-  const { execa } = await import("execa");
-  const run = await execa(compilerPath, ["-e", MODULE_LIST_PROBE], {
-    cwd: t.cwd,
-    env: { ...env, BUN_PARITY_PROBE_ENTRIES: JSON.stringify(entrypoints) },
-    extendEnv: false,
-    reject: false,
-  });
-  let parsed: { success?: boolean; modules?: string[] } = {};
-  try {
-    parsed = JSON.parse(String(run.stdout)) as typeof parsed;
-  } catch {
-    // reported below
-  }
-  if (run.exitCode !== 0 || !parsed.success || !Array.isArray(parsed.modules)) {
-    throw new CheckFailed(`listing the bundled modules for ${t.target.id} failed (Bun has no --metafile before 1.3.6):\n${String(run.stderr || run.stdout).trim()}`);
-  }
-  return parsed.modules
-    .filter((file) => path.isAbsolute(file))
-    .map((file) => path.relative(t.cwd, file).split(path.sep).join("/"))
-    .sort();
-}
-
-// Plain JavaScript for `bun -e`: it runs under the project's Bun (1.2.0 on), from any install
-// of bun-parity (a compiled bun-parity has no script files on disk to point Bun at).
-const MODULE_LIST_PROBE = `
-const path = require("node:path");
-const entries = JSON.parse(process.env.BUN_PARITY_PROBE_ENTRIES);
-const seen = new Set(entries.map((e) => path.resolve(e)));
-Bun.build({
-  entrypoints: entries,
-  target: "bun",
-  plugins: [{ name: "bun-parity-list-modules", setup(build) {
-    build.onResolve({ filter: /.*/ }, (args) => {
-      if (args.importer) seen.add(args.importer);
-      try { seen.add(Bun.resolveSync(args.path, args.importer ? path.dirname(args.importer) : process.cwd())); } catch {}
-      return undefined;
-    });
-  } }],
-}).then(
-  (r) => process.stdout.write(JSON.stringify({ success: r.success, modules: [...seen].sort() })),
-  (e) => { process.stderr.write(String((e && e.message) || e)); process.exit(1); },
-);
-`;
 
 /**
  * A runtime package from the cache, fetched with npm when missing (npm checks the registry's
