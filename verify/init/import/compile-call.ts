@@ -97,180 +97,271 @@ export function readCompileArgv(
   cwd: string,
   env: [string, Sym[]][],
 ): CompileCall | undefined {
-  const first = (alternatives: Sym[]) => alternatives[0] ?? [];
-  const texts = args.map((a) => literal(first(a)));
-  if (!texts.some((t) => t === "--compile" || t === "--compile=true")) return undefined;
-  const call: CompileCall = { at, via, style: "cli", additionalEntrypoints: [], targets: [], outfiles: [], cwd, build: {}, imported: [], notImported: [] };
-  const note = (text: string) => call.imported.push({ at, text });
-  const skip = (text: string) => call.notImported.push({ at, text });
-  const build = call.build;
-  const positionals: Sym[] = [];
+  if (!args.some((a) => ["--compile", "--compile=true"].includes(literal(firstOf(a)) ?? ""))) return undefined;
+  const reader = new CompileArgvReader({ at, via, style: "cli", additionalEntrypoints: [], targets: [], outfiles: [], cwd, build: {}, imported: [], notImported: [] });
+  const [entry, ...more] = reader.readArgs(args);
+  if (entry) reader.call.entry = entry;
+  reader.call.additionalEntrypoints = more;
+  reader.readEnv(env);
+  return reader.call;
+}
 
-  for (let i = 0; i < args.length; i++) {
-    const alternatives = args[i]!;
-    const word = first(alternatives);
-    const head = word[0];
-    const headText = head && "lit" in head ? head.lit : "";
-    if (!headText.startsWith("-") || headText === "-") {
-      positionals.push(word);
-      continue;
+/** The first alternative of a word: a flag's name never depends on a loop variable. */
+const firstOf = (alternatives: Sym[]): Sym => alternatives[0] ?? [];
+
+/** One flag of the argv, with its value(s) when it takes one. */
+interface Flag {
+  name: string;
+  /** Every alternative of the value (a --target in a loop has one per target). */
+  values?: Sym[];
+  value?: Sym;
+  /** The value when it is a plain string; undefined when computed or absent. */
+  valueText?: string;
+  /** The flag as messages show it: `--format=esm`, `--target=<$t>`. */
+  shown: string;
+}
+
+/** Turns one argv into a CompileCall, flag by flag, noting what was imported and what was not. */
+class CompileArgvReader {
+  constructor(readonly call: CompileCall) {}
+
+  /** Records something imported, at the compile's line. */
+  private note(text: string): void {
+    this.call.imported.push({ at: this.call.at, text });
+  }
+
+  /** Records something not imported and why, at the compile's line. */
+  private skip(text: string): void {
+    this.call.notImported.push({ at: this.call.at, text });
+  }
+
+  /** Applies a flag whose value must be a plain string; a computed one is left for the user to set. */
+  private needsLiteral(flag: Flag, apply: (v: string) => void): void {
+    if (flag.valueText === undefined) this.skip(`${flag.shown}: the value is computed (${unknownPartsOf(flag.value)}); set it in targets.json by hand`);
+    else apply(flag.valueText);
+  }
+
+  /** Reads every word: flags are applied, the rest are returned as the entrypoints, in order. */
+  readArgs(args: Sym[][]): Sym[] {
+    const positionals: Sym[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const word = firstOf(args[i]!);
+      const head = word[0];
+      const headText = head && "lit" in head ? head.lit : "";
+      // A lone "-" is stdin, an entry rather than a flag.
+      if (!headText.startsWith("-") || headText === "-") {
+        positionals.push(word);
+        continue;
+      }
+      const read = readFlagAt(args, i, headText);
+      i = read.last;
+      this.applyFlag(read.flag);
     }
-    const eq = headText.indexOf("=");
-    const flag = eq >= 0 ? headText.slice(0, eq) : headText;
-    let values: Sym[] | undefined;
-    if (eq >= 0) values = alternatives.map((alt) => splitAtEquals(alt)![1]);
-    else if (VALUE_FLAGS.has(flag) && i + 1 < args.length) values = args[++i]!;
-    else if (flag === "--sourcemap" && i + 1 < args.length && SOURCEMAP_KINDS.has(literal(first(args[i + 1]!)) ?? "")) values = args[++i]!;
-    const value = values?.[0];
-    const valueText = value ? literal(value) : undefined;
-    const shown = value ? `${flag}=${describe(value)}` : flag;
-    const needsLiteral = (apply: (v: string) => void) => {
-      if (valueText === undefined) skip(`${shown}: the value is computed (${unknownPartsOf(value)}); set it in targets.json by hand`);
-      else apply(valueText);
-    };
+    return positionals;
+  }
 
-    switch (flag) {
+  /** Applies one flag: the groups below know disjoint flags, and what none knows goes to build.args. */
+  private applyFlag(flag: Flag): void {
+    if (this.outputFlag(flag) || this.bundleFlag(flag) || this.valueFlag(flag)) return;
+    this.otherFlag(flag);
+  }
+
+  /** Flags about what the compile writes and for which platform; bun-parity decides the outputs itself. */
+  private outputFlag(flag: Flag): boolean {
+    switch (flag.name) {
       case "--compile":
-        break;
+        return true;
       case "--target":
-        for (const v of values ?? []) {
+        for (const v of flag.values ?? []) {
           const t = literal(v);
-          if (t !== undefined && !t.startsWith("bun-")) skip(`--target=${t}: with --compile this builds for the machine the build runs on only`);
-          else call.targets.push(v);
+          if (t !== undefined && !t.startsWith("bun-")) this.skip(`--target=${t}: with --compile this builds for the machine the build runs on only`);
+          else this.call.targets.push(v);
         }
-        break;
+        return true;
       case "--outfile":
-        call.outfiles.push(...(values ?? []));
-        break;
+        this.call.outfiles.push(...(flag.values ?? []));
+        return true;
       case "--outdir":
-        skip(`${shown}: --compile writes one file (--outfile); bun-parity names it <name>-<target>`);
-        break;
+        this.skip(`${flag.shown}: --compile writes one file (--outfile); bun-parity names it <name>-<target>`);
+        return true;
       case "--metafile":
       case "--metafile-md":
-        skip(`${shown}: bun-parity writes its own metafile (manifest.json lists the bundled modules)`);
-        break;
+        this.skip(`${flag.shown}: bun-parity writes its own metafile (manifest.json lists the bundled modules)`);
+        return true;
       case "--compile-executable-path":
-        skip(`${shown}: bun-parity passes its own pinned, sha256-checked runtimes (bun-runtimes.lock.json)`);
-        break;
+        this.skip(`${flag.shown}: bun-parity passes its own pinned, sha256-checked runtimes (bun-runtimes.lock.json)`);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Flags that change how the bundle is written (minify, names, bytecode, source maps, format). */
+  private bundleFlag(flag: Flag): boolean {
+    const build = this.call.build;
+    switch (flag.name) {
       case "--minify":
         build.minify = true;
-        note("--minify");
-        break;
+        this.note("--minify");
+        return true;
       case "--minify-whitespace":
       case "--minify-syntax":
       case "--minify-identifiers": {
-        const part = flag.slice("--minify-".length) as "whitespace" | "syntax" | "identifiers";
+        const part = flag.name.slice("--minify-".length) as "whitespace" | "syntax" | "identifiers";
+        // A plain --minify already turns on every part.
         if (build.minify !== true) build.minify = { ...(typeof build.minify === "object" ? build.minify : {}), [part]: true };
-        note(flag);
-        break;
+        this.note(flag.name);
+        return true;
       }
       case "--keep-names":
         build.keepNames = true;
-        note(flag);
-        break;
+        this.note(flag.name);
+        return true;
+      case "--bytecode":
+        build.bytecode = true;
+        this.note(flag.name);
+        return true;
       case "--production":
         build.minify = true;
         build.env = { ...build.env, NODE_ENV: "production" };
-        note("--production (minify, NODE_ENV=production)");
-        break;
-      case "--bytecode":
-        build.bytecode = true;
-        note(flag);
-        break;
+        this.note("--production (minify, NODE_ENV=production)");
+        return true;
       case "--sourcemap":
-        if (valueText === undefined && value) needsLiteral(() => {});
+        if (flag.valueText === undefined && flag.value) this.needsLiteral(flag, () => {});
         else {
-          build.sourcemap = valueText === undefined ? true : (valueText as ImportedBuild["sourcemap"]);
-          note(shown);
+          build.sourcemap = flag.valueText === undefined ? true : (flag.valueText as ImportedBuild["sourcemap"]);
+          this.note(flag.shown);
         }
-        break;
+        return true;
       case "--format":
-        needsLiteral((v) => {
+        this.needsLiteral(flag, (v) => {
           if (v === "esm" || v === "cjs") {
             build.format = v;
-            note(shown);
-          } else skip(`${shown}: a compiled executable runs esm or cjs`);
+            this.note(flag.shown);
+          } else this.skip(`${flag.shown}: a compiled executable runs esm or cjs`);
         });
-        break;
-      case "-e":
-      case "--external":
-        needsLiteral((v) => {
-          build.external = [...(build.external ?? []), v];
-          note(`--external=${v}`);
-        });
-        break;
-      case "-d":
-      case "--define": {
-        const pair = value ? splitAtEquals(value) : undefined;
-        if (!pair) {
-          skip(`${shown}: expected KEY=VALUE`);
-          break;
-        }
-        const [key, expr] = pair;
-        const define = defineValueOf(expr);
-        if (define === undefined) skip(`--define ${key}=${describe(expr)}: ${whyComputed(expr)}`);
-        else {
-          build.define = { ...build.define, [key]: define };
-          note(`--define ${key}=${typeof define === "string" ? define : `<package.json ${define.packageJson}, read at build time>`}`);
-        }
-        break;
-      }
-      case "--env":
-        needsLiteral((v) => {
-          build.inlineEnv = v;
-          note(shown);
-        });
-        break;
-      case "--compile-exec-argv":
-        needsLiteral((v) => {
-          build.execArgv = v.split(/\s+/).filter(Boolean);
-          note(shown);
-        });
-        break;
-      case "--windows-hide-console":
-        build.windows = { ...build.windows, hideConsole: true };
-        note(flag);
-        break;
-      case "--watch":
-      case "--no-bundle":
-        skip(`${flag}: not a release build option`);
-        break;
-      default: {
-        const autoload = /^--(no-)?compile-autoload-(dotenv|bunfig|tsconfig|package-json)$/.exec(flag);
-        if (autoload) {
-          build.autoload = { ...build.autoload, [AUTOLOAD_FLAGS[autoload[2]!]!]: !autoload[1] };
-          note(flag);
-        } else if (WINDOWS_VALUE_FLAGS[flag]) {
-          needsLiteral((v) => {
-            build.windows = { ...build.windows, [WINDOWS_VALUE_FLAGS[flag]!]: v };
-            note(shown);
-          });
-        } else if (value === undefined) {
-          build.args = [...(build.args ?? []), flag];
-          note(`${flag} (passed as it is, build.args)`);
-        } else {
-          needsLiteral((v) => {
-            build.args = [...(build.args ?? []), `${flag}=${v}`];
-            note(`${flag}=${v} (passed as it is, build.args)`);
-          });
-        }
-      }
+        return true;
+      default:
+        return false;
     }
   }
 
-  const [entry, ...more] = positionals;
-  if (entry) call.entry = entry;
-  call.additionalEntrypoints = more;
-  for (const [name, values] of env) {
-    const v = values[0] ? literal(values[0]) : undefined;
-    if (name.startsWith("BUN_")) skip(`${name}=${values[0] ? describe(values[0]) : ""}: bun-parity removes BUN_* variables for the compiler`);
-    else if (v === undefined) skip(`${name}=${values[0] ? describe(values[0]) : ""}: computed value; set build.env by hand`);
-    else {
-      build.env = { ...build.env, [name]: v };
-      note(`${name}=${v} (build.env)`);
+  /** Flags that carry a value into the build (externals, defines, env, exec argv, Windows metadata) or are not release options. */
+  private valueFlag(flag: Flag): boolean {
+    const build = this.call.build;
+    switch (flag.name) {
+      case "-e":
+      case "--external":
+        this.needsLiteral(flag, (v) => {
+          build.external = [...(build.external ?? []), v];
+          this.note(`--external=${v}`);
+        });
+        return true;
+      case "-d":
+      case "--define":
+        this.defineFlag(flag);
+        return true;
+      case "--env":
+        this.needsLiteral(flag, (v) => {
+          build.inlineEnv = v;
+          this.note(flag.shown);
+        });
+        return true;
+      case "--compile-exec-argv":
+        this.needsLiteral(flag, (v) => {
+          build.execArgv = v.split(/\s+/).filter(Boolean);
+          this.note(flag.shown);
+        });
+        return true;
+      case "--windows-hide-console":
+        build.windows = { ...build.windows, hideConsole: true };
+        this.note(flag.name);
+        return true;
+      case "--watch":
+      case "--no-bundle":
+        this.skip(`${flag.name}: not a release build option`);
+        return true;
+      default:
+        return false;
     }
   }
-  return call;
+
+  /** `--define KEY=VALUE`: imported when the value is fixed or read from package.json, else explained. */
+  private defineFlag(flag: Flag): void {
+    const pair = flag.value ? splitAtEquals(flag.value) : undefined;
+    if (!pair) {
+      this.skip(`${flag.shown}: expected KEY=VALUE`);
+      return;
+    }
+    const [key, expr] = pair;
+    const define = defineValueOf(expr);
+    if (define === undefined) this.skip(`--define ${key}=${describe(expr)}: ${whyComputed(expr)}`);
+    else {
+      this.call.build.define = { ...this.call.build.define, [key]: define };
+      this.note(`--define ${key}=${typeof define === "string" ? define : `<package.json ${define.packageJson}, read at build time>`}`);
+    }
+  }
+
+  /** Autoload and Windows metadata flags by pattern; any other flag is passed to bun as it is (build.args). */
+  private otherFlag(flag: Flag): void {
+    const build = this.call.build;
+    const autoload = /^--(no-)?compile-autoload-(dotenv|bunfig|tsconfig|package-json)$/.exec(flag.name);
+    const windowsField = WINDOWS_VALUE_FLAGS[flag.name];
+    if (autoload) {
+      build.autoload = { ...build.autoload, [AUTOLOAD_FLAGS[autoload[2]!]!]: !autoload[1] };
+      this.note(flag.name);
+    } else if (windowsField) {
+      this.needsLiteral(flag, (v) => {
+        build.windows = { ...build.windows, [windowsField]: v };
+        this.note(flag.shown);
+      });
+    } else if (flag.value === undefined) {
+      build.args = [...(build.args ?? []), flag.name];
+      this.note(`${flag.name} (passed as it is, build.args)`);
+    } else {
+      this.needsLiteral(flag, (v) => {
+        build.args = [...(build.args ?? []), `${flag.name}=${v}`];
+        this.note(`${flag.name}=${v} (passed as it is, build.args)`);
+      });
+    }
+  }
+
+  /** Variables set in front of the command become build.env; BUN_* ones configure the compiler, which bun-parity pins. */
+  readEnv(env: [string, Sym[]][]): void {
+    for (const [name, values] of env) {
+      const v = values[0] ? literal(values[0]) : undefined;
+      if (name.startsWith("BUN_")) this.skip(`${name}=${values[0] ? describe(values[0]) : ""}: bun-parity removes BUN_* variables for the compiler`);
+      else if (v === undefined) this.skip(`${name}=${values[0] ? describe(values[0]) : ""}: computed value; set build.env by hand`);
+      else {
+        this.call.build.env = { ...this.call.build.env, [name]: v };
+        this.note(`${name}=${v} (build.env)`);
+      }
+    }
+  }
+}
+
+/**
+ * The flag at args[i] and its value: after `=`, else the next word for flags that take one
+ * (--sourcemap only when the next word is a sourcemap kind, since it also stands alone).
+ * `last` is the index of the last word read.
+ */
+function readFlagAt(args: Sym[][], i: number, headText: string): { flag: Flag; last: number } {
+  const eq = headText.indexOf("=");
+  const name = eq >= 0 ? headText.slice(0, eq) : headText;
+  let values: Sym[] | undefined;
+  let last = i;
+  if (eq >= 0) values = args[i]!.map((alt) => splitAtEquals(alt)![1]);
+  else if (VALUE_FLAGS.has(name) && i + 1 < args.length) values = args[++last]!;
+  else if (name === "--sourcemap" && i + 1 < args.length && SOURCEMAP_KINDS.has(literal(firstOf(args[i + 1]!)) ?? "")) values = args[++last]!;
+  const value = values?.[0];
+  const flag: Flag = { name, shown: value ? `${name}=${describe(value)}` : name };
+  if (values !== undefined) flag.values = values;
+  if (value !== undefined) {
+    flag.value = value;
+    const valueText = literal(value);
+    if (valueText !== undefined) flag.valueText = valueText;
+  }
+  return { flag, last };
 }
 
 function unknownPartsOf(value: Sym | undefined): string {
