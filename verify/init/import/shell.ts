@@ -29,54 +29,201 @@ const OPERATORS = ["&&", "||", ";;", ";", "|", "&", "(", ")"];
 
 /** Splits shell text into simple commands. Control words (for, do, done, if, then ...) stay as words. */
 export function parseShell(text: string, firstLine = 1): ShellCommand[] {
-  const commands: ShellCommand[] = [];
-  let words: Word[] = [];
-  let word: Word | undefined;
-  let line = firstLine;
-  let commandLine = firstLine;
-  const pushText = (t: string) => {
-    word ??= [];
+  return new ShellParser(text, firstLine).parse();
+}
+
+/** One pass over shell text: characters go into the current word, words into the current command. */
+class ShellParser {
+  private readonly commands: ShellCommand[] = [];
+  private words: Word[] = [];
+  private word: Word | undefined;
+  /** Position in the text. */
+  private i = 0;
+  private line: number;
+  /** The line the command being read starts on. */
+  private commandLine: number;
+
+  constructor(
+    private readonly text: string,
+    firstLine: number,
+  ) {
+    this.line = firstLine;
+    this.commandLine = firstLine;
+  }
+
+  parse(): ShellCommand[] {
+    while (this.i < this.text.length) this.readNext();
+    this.endCommand("\n");
+    return this.commands;
+  }
+
+  /** Reads what starts at the current character: a separator, comment, redirection, operator, quote, substitution or plain character. */
+  private readNext(): void {
+    const { text } = this;
+    const c = text[this.i]!;
+    if (c === "\\" && text[this.i + 1] === "\n") {
+      this.i += 2;
+      this.line++;
+    } else if (c === "\n") {
+      this.endCommand("\n");
+      this.i++;
+      this.line++;
+      this.commandLine = this.line;
+    } else if (c === " " || c === "\t" || c === "\r") {
+      this.endWord();
+      this.i++;
+    } else if (c === "#" && this.word === undefined) {
+      // A comment only where a word starts: `a#b` is one word.
+      while (this.i < text.length && text[this.i] !== "\n") this.i++;
+    } else if (c === ">" || c === "<" || (c === "&" && text[this.i + 1] === ">")) {
+      this.skipRedirection();
+    } else if (this.readOperator()) {
+      // The operator ended the command (or opened an array value).
+    } else if (c === "'") {
+      this.readSingleQuoted();
+    } else if (c === '"') {
+      this.readDoubleQuoted();
+    } else if (c === "\\") {
+      this.pushText(text[this.i + 1] ?? "");
+      this.i += 2;
+    } else if (c === "$") {
+      this.readDollarInto();
+    } else if (c === "`") {
+      this.readBackquote();
+    } else {
+      this.pushText(c);
+      this.i++;
+    }
+  }
+
+  /** The word being read, started if none is. */
+  private current(): Word {
+    return (this.word ??= []);
+  }
+
+  /** Adds literal text to the word, joined with the text part before it. */
+  private pushText(t: string): void {
+    const word = this.current();
     const last = word[word.length - 1];
     if (last && "text" in last) last.text += t;
     else word.push({ text: t });
-  };
-  const endWord = () => {
-    if (word) words.push(word);
-    word = undefined;
-  };
-  const endCommand = (end: string) => {
-    endWord();
-    if (words.length > 0) {
-      const assigns: [string, Word][] = [];
-      while (words.length > 0) {
-        const first = words[0]!;
-        const head = first[0];
-        const m = head && "text" in head ? /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(head.text) : null;
-        if (!m) break;
-        const rest: Word = [{ text: head && "text" in head ? head.text.slice(m[0].length) : "" }, ...first.slice(1)];
-        assigns.push([m[1]!, rest.filter((p) => !("text" in p) || p.text !== "")]);
-        words.shift();
-      }
-      commands.push({ line: commandLine, assigns, words, end });
-    }
-    words = [];
-  };
+  }
 
-  let i = 0;
-  const readDollar = (): WordPart | undefined => {
-    // At text[i] === "$".
+  private endWord(): void {
+    if (this.word) this.words.push(this.word);
+    this.word = undefined;
+  }
+
+  /** Ends the command with the operator that ends it; leading NAME=value words become its assignments. */
+  private endCommand(end: string): void {
+    this.endWord();
+    if (this.words.length > 0) {
+      const assigns = takeAssignments(this.words);
+      this.commands.push({ line: this.commandLine, assigns, words: this.words, end });
+    }
+    this.words = [];
+  }
+
+  /** A redirection (`> out.log`, `2>&1`, `&>/dev/null`): not part of the command's argv, so it is skipped. */
+  private skipRedirection(): void {
+    const { text } = this;
+    // The file descriptor in front (`2>`) is part of the redirection, not a word.
+    if (this.word && this.word.length === 1 && "text" in this.word[0]! && /^\d+$/.test(this.word[0].text)) this.word = undefined;
+    this.endWord();
+    while (this.i < text.length && "<>&".includes(text[this.i]!)) this.i++;
+    if (/\d|-/.test(text[this.i] ?? "") && text[this.i - 1] === "&") while (this.i < text.length && /[\d-]/.test(text[this.i]!)) this.i++;
+    else {
+      while (text[this.i] === " " || text[this.i] === "\t") this.i++;
+      while (this.i < text.length && !/[\s;&|()]/.test(text[this.i]!)) this.i++;
+    }
+  }
+
+  /** An operator at the current position ends the command (parentheses count as `;`); false when there is none. */
+  private readOperator(): boolean {
+    const { text } = this;
+    const op = OPERATORS.find((o) => text.startsWith(o, this.i));
+    if (!op) return false;
+    if (op === "(" && this.word) {
+      // NAME=(a b c): an array assignment; read the items as one word of alternatives.
+      const close = matching(text, this.i, "(", ")");
+      this.pushText(text.slice(this.i, close + 1));
+      this.i = close + 1;
+      return true;
+    }
+    this.endCommand(op === "(" || op === ")" ? ";" : op);
+    if (this.words.length === 0) this.commandLine = this.line;
+    this.i += op.length;
+    return true;
+  }
+
+  /** 'text': taken as it is, to the closing quote (or the end of the text). */
+  private readSingleQuoted(): void {
+    const { text } = this;
+    const close = text.indexOf("'", this.i + 1);
+    const end = close < 0 ? text.length : close;
+    this.pushText(text.slice(this.i + 1, end));
+    this.line += countNewlines(text.slice(this.i, end));
+    this.i = end + 1;
+    // '' is an empty word, not no word.
+    this.current();
+  }
+
+  /** "text": backslash escapes only "\$`, newline; $ and backquotes still substitute. */
+  private readDoubleQuoted(): void {
+    const { text } = this;
+    this.current();
+    this.i++;
+    while (this.i < text.length && text[this.i] !== '"') {
+      const d = text[this.i]!;
+      if (d === "\\" && this.i + 1 < text.length && '"\\$`\n'.includes(text[this.i + 1]!)) {
+        if (text[this.i + 1] !== "\n") this.pushText(text[this.i + 1]!);
+        this.i += 2;
+      } else if (d === "$") {
+        this.readDollarInto();
+      } else if (d === "`") {
+        this.readBackquote();
+      } else {
+        if (d === "\n") this.line++;
+        this.pushText(d);
+        this.i++;
+      }
+    }
+    this.i++;
+  }
+
+  /** A `$` expansion added to the word; a `$` that starts none is literal text. */
+  private readDollarInto(): void {
+    const part = this.readDollar();
+    const word = this.current();
+    if (part) word.push(part);
+    else {
+      this.pushText("$");
+      this.i++;
+    }
+  }
+
+  /** `command`: a command substitution, to the closing backquote (or the end of the text). */
+  private readBackquote(): void {
+    const { text } = this;
+    const close = text.indexOf("`", this.i + 1);
+    this.current().push({ command: text.slice(this.i + 1, close < 0 ? text.length : close) });
+    this.i = close < 0 ? text.length : close + 1;
+  }
+
+  /** At a `$`: $(command), ${NAME}, ${NAME[@]} or $NAME, moving past it; undefined (not moved) when none starts here. */
+  private readDollar(): WordPart | undefined {
+    const { text, i } = this;
     const next = text[i + 1];
     if (next === "(" && text[i + 2] !== "(") {
       const close = matching(text, i + 1, "(", ")");
-      const part = { command: text.slice(i + 2, close) };
-      i = close + 1;
-      return part;
+      this.i = close + 1;
+      return { command: text.slice(i + 2, close) };
     }
     if (next === "{") {
       const close = text.indexOf("}", i + 2);
       if (close < 0) return undefined;
       const inner = text.slice(i + 2, close);
-      i = close + 1;
+      this.i = close + 1;
       const array = /^([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]$/.exec(inner);
       if (array) return { variable: array[1]!, all: true };
       // ${NAME:-default} and friends: the name is what matters here.
@@ -84,123 +231,24 @@ export function parseShell(text: string, firstLine = 1): ShellCommand[] {
     }
     const name = /^([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!])/.exec(text.slice(i + 1));
     if (!name) return undefined;
-    i += 1 + name[0].length;
+    this.i += 1 + name[0].length;
     return { variable: name[0] };
-  };
-
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === "\\" && text[i + 1] === "\n") {
-      i += 2;
-      line++;
-      continue;
-    }
-    if (c === "\n") {
-      endCommand("\n");
-      i++;
-      line++;
-      commandLine = line;
-      continue;
-    }
-    if (c === " " || c === "\t" || c === "\r") {
-      endWord();
-      i++;
-      continue;
-    }
-    if (c === "#" && word === undefined) {
-      while (i < text.length && text[i] !== "\n") i++;
-      continue;
-    }
-    if (c === ">" || c === "<" || (c === "&" && text[i + 1] === ">")) {
-      // A redirection (`> out.log`, `2>&1`, `&>/dev/null`): not part of the command's argv.
-      if (word && word.length === 1 && "text" in word[0]! && /^\d+$/.test(word[0].text)) word = undefined;
-      endWord();
-      while (i < text.length && "<>&".includes(text[i]!)) i++;
-      if (/\d|-/.test(text[i] ?? "") && text[i - 1] === "&") while (i < text.length && /[\d-]/.test(text[i]!)) i++;
-      else {
-        while (text[i] === " " || text[i] === "\t") i++;
-        while (i < text.length && !/[\s;&|()]/.test(text[i]!)) i++;
-      }
-      continue;
-    }
-    const op = OPERATORS.find((o) => text.startsWith(o, i));
-    if (op) {
-      if (op === "(" && word) {
-        // NAME=(a b c): an array assignment; read the items as one word of alternatives.
-        const close = matching(text, i, "(", ")");
-        pushText(text.slice(i, close + 1));
-        i = close + 1;
-        continue;
-      }
-      endCommand(op === "(" || op === ")" ? ";" : op);
-      if (words.length === 0) commandLine = line;
-      i += op.length;
-      continue;
-    }
-    if (c === "'") {
-      const close = text.indexOf("'", i + 1);
-      const end = close < 0 ? text.length : close;
-      pushText(text.slice(i + 1, end));
-      line += countNewlines(text.slice(i, end));
-      i = end + 1;
-      word ??= [];
-      continue;
-    }
-    if (c === '"') {
-      word ??= [];
-      i++;
-      while (i < text.length && text[i] !== '"') {
-        const d = text[i]!;
-        if (d === "\\" && i + 1 < text.length && '"\\$`\n'.includes(text[i + 1]!)) {
-          if (text[i + 1] !== "\n") pushText(text[i + 1]!);
-          i += 2;
-        } else if (d === "$") {
-          const part = readDollar();
-          if (part) word.push(part);
-          else {
-            pushText("$");
-            i++;
-          }
-        } else if (d === "`") {
-          const close = text.indexOf("`", i + 1);
-          word.push({ command: text.slice(i + 1, close < 0 ? text.length : close) });
-          i = close < 0 ? text.length : close + 1;
-        } else {
-          if (d === "\n") line++;
-          pushText(d);
-          i++;
-        }
-      }
-      i++;
-      continue;
-    }
-    if (c === "\\") {
-      pushText(text[i + 1] ?? "");
-      i += 2;
-      continue;
-    }
-    if (c === "$") {
-      const part = readDollar();
-      word ??= [];
-      if (part) word.push(part);
-      else {
-        pushText("$");
-        i++;
-      }
-      continue;
-    }
-    if (c === "`") {
-      const close = text.indexOf("`", i + 1);
-      word ??= [];
-      word.push({ command: text.slice(i + 1, close < 0 ? text.length : close) });
-      i = close < 0 ? text.length : close + 1;
-      continue;
-    }
-    pushText(c);
-    i++;
   }
-  endCommand("\n");
-  return commands;
+}
+
+/** Removes the leading NAME=value words (`NODE_ENV=production bun build ...`) and returns them as assignments. */
+function takeAssignments(words: Word[]): [string, Word][] {
+  const assigns: [string, Word][] = [];
+  while (words.length > 0) {
+    const first = words[0]!;
+    const head = first[0];
+    const m = head && "text" in head ? /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(head.text) : null;
+    if (!m) break;
+    const rest: Word = [{ text: head && "text" in head ? head.text.slice(m[0].length) : "" }, ...first.slice(1)];
+    assigns.push([m[1]!, rest.filter((p) => !("text" in p) || p.text !== "")]);
+    words.shift();
+  }
+  return assigns;
 }
 
 function matching(text: string, open: number, o: string, c: string): number {
