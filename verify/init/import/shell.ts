@@ -161,11 +161,10 @@ class ShellParser {
     const { text } = this;
     const close = text.indexOf("'", this.i + 1);
     const end = close < 0 ? text.length : close;
+    // pushText starts the word even for '', an empty word rather than none.
     this.pushText(text.slice(this.i + 1, end));
     this.line += countNewlines(text.slice(this.i, end));
     this.i = end + 1;
-    // '' is an empty word, not no word.
-    this.current();
   }
 
   /** "text": backslash escapes only "\$`, newline; $ and backquotes still substitute. */
