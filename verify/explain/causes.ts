@@ -25,25 +25,41 @@ export interface ClassifyInput {
   graphDiff?: GraphComparison;
 }
 
+/** Every cause of the difference, container first, then the module graphs; "unexplained" when none matches. */
 export function classify(input: ClassifyInput): Cause[] {
-  const causes: Cause[] = [];
-  const { nameA, nameB, graphA, graphB, versionA, versionB } = input;
-
-  // --- the container: module graph presence, runtime, signature
-  if (!graphA || !graphB) {
-    if (graphA || graphB) {
-      const missing = graphA ? nameB : nameA;
-      causes.push({
-        code: "module-graph-missing",
-        summary: `${missing} has no embedded Bun module graph (a plain Bun runtime, or the .bun section was stripped)`,
-        detail: `${graphA ? nameA : nameB} carries an app (${(graphA ?? graphB)!.modules.length} module(s), entry ${(graphA ?? graphB)!.entryPoint}); ${missing} carries none.`,
-        hint: HINTS.graphMissing,
-      });
-    }
-  }
-
+  const { nameA, nameB, graphA, graphB } = input;
   const material = input.regionChanges.filter((change) => change.material);
   const outsideGraph = material.filter((change) => !["bun-module-graph", "header", "code-signature"].includes(change.kind));
+
+  // --- the container: module graph presence, runtime, signature
+  const causes: Cause[] = [...missingGraphCauses(input), ...runtimeCauses(input, outsideGraph)];
+  // A missing graph or another runtime already accounts for a changed signature.
+  if (causes.length === 0) causes.push(...signatureOnlyCauses(input, material, outsideGraph));
+  causes.push(...peSubsystemCauses(input));
+
+  if (graphA && graphB && input.graphDiff) causes.push(...graphCauses(input, graphA, graphB, input.graphDiff));
+  if (graphA && graphB) causes.push(...versionCauses(graphA, graphB, nameA, nameB)); // Bun-version quirks (bun-version.ts)
+
+  if (causes.length === 0) causes.push(unexplainedCause(material.length > 0 ? material : input.regionChanges));
+  return causes;
+}
+
+/** A module graph on one side only: one file is a compiled app, the other a plain runtime (or its .bun section was stripped). */
+function missingGraphCauses({ nameA, nameB, graphA, graphB }: ClassifyInput): Cause[] {
+  if ((graphA && graphB) || (!graphA && !graphB)) return [];
+  const missing = graphA ? nameB : nameA;
+  return [
+    {
+      code: "module-graph-missing",
+      summary: `${missing} has no embedded Bun module graph (a plain Bun runtime, or the .bun section was stripped)`,
+      detail: `${graphA ? nameA : nameB} carries an app (${(graphA ?? graphB)!.modules.length} module(s), entry ${(graphA ?? graphB)!.entryPoint}); ${missing} carries none.`,
+      hint: HINTS.graphMissing,
+    },
+  ];
+}
+
+/** Another Bun runtime: the embedded version strings differ, or bytes differ outside the module graph when both or neither carry one. */
+function runtimeCauses({ nameA, nameB, graphA, graphB, versionA, versionB }: ClassifyInput, outsideGraph: RegionChange[]): Cause[] {
   const regionList =
     outsideGraph.length > 0
       ? `\nRegions that differ outside the module graph (compared by name, so shifted offsets do not count):\n  ${outsideGraph
@@ -52,15 +68,19 @@ export function classify(input: ClassifyInput): Cause[] {
           .join("\n  ")}`
       : "";
   if (versionA && versionB && versionLabel(versionA) !== versionLabel(versionB)) {
-    causes.push({
-      code: "bun-runtime",
-      summary: `different Bun runtime: ${nameA} embeds Bun ${versionLabel(versionA)}, ${nameB} embeds Bun ${versionLabel(versionB)}`,
-      detail: `${nameA}: "${versionA.text}"\n${nameB}: "${versionB.text}"${regionList}`,
-      hint: HINTS.runtime,
-    });
-  } else if (outsideGraph.length > 0 && (graphA === undefined) === (graphB === undefined)) {
-    // (A compiled app and a bare runtime differ around the .bun slot by construction.)
-    causes.push({
+    return [
+      {
+        code: "bun-runtime",
+        summary: `different Bun runtime: ${nameA} embeds Bun ${versionLabel(versionA)}, ${nameB} embeds Bun ${versionLabel(versionB)}`,
+        detail: `${nameA}: "${versionA.text}"\n${nameB}: "${versionB.text}"${regionList}`,
+        hint: HINTS.runtime,
+      },
+    ];
+  }
+  // (A compiled app and a bare runtime differ around the .bun slot by construction.)
+  if (outsideGraph.length === 0 || (graphA === undefined) !== (graphB === undefined)) return [];
+  return [
+    {
       code: "bun-runtime",
       summary: `different Bun runtime: bytes differ outside the module graph, in ${outsideGraph
         .slice(0, 3)
@@ -70,9 +90,12 @@ export function classify(input: ClassifyInput): Cause[] {
         (versionA && versionB ? `Both report Bun ${versionLabel(versionA)}: the runtime was patched or built differently.` : "The Bun version string was not found.") +
         regionList,
       hint: HINTS.runtime,
-    });
-  }
+    },
+  ];
+}
 
+/** Only the code signature differs: the code, data and module graph bytes are identical, so re-signing (not the build) made the difference. */
+function signatureOnlyCauses(input: ClassifyInput, material: RegionChange[], outsideGraph: RegionChange[]): Cause[] {
   const payloadA = input.layoutA.bunPayload;
   const payloadB = input.layoutB.bunPayload;
   const sameGraphBytes =
@@ -80,41 +103,41 @@ export function classify(input: ClassifyInput): Cause[] {
     payloadB !== undefined &&
     input.bufA.subarray(payloadA.offset, payloadA.offset + payloadA.size).equals(input.bufB.subarray(payloadB.offset, payloadB.offset + payloadB.size));
   const signatureChanges = material.filter((change) => change.kind === "code-signature");
-  if (signatureChanges.length > 0 && outsideGraph.length === 0 && sameGraphBytes && causes.length === 0) {
-    causes.push({
+  if (!(signatureChanges.length > 0 && outsideGraph.length === 0 && sameGraphBytes)) return [];
+  return [
+    {
       code: "code-signature-only",
       summary: `only the code signature differs (${signatureChanges.map((change) => change.name).join(", ")})`,
       detail: "The executable code, data and the embedded module graph are byte-identical; the signature blob (and the header fields that locate it) differ.",
       hint: HINTS.signature,
-    });
-  }
+    },
+  ];
+}
 
-  // Windows: --windows-hide-console flips the PE subsystem (docs/internals.md, "Bun versions: what each one can compile").
-  const subsystemA = input.layoutA.pe?.subsystemName;
-  const subsystemB = input.layoutB.pe?.subsystemName;
-  if (subsystemA && subsystemB && subsystemA !== subsystemB) {
-    causes.push({
+/** Windows: --windows-hide-console flips the PE subsystem (docs/internals.md, "Bun versions: what each one can compile"). */
+function peSubsystemCauses({ nameA, nameB, layoutA, layoutB }: ClassifyInput): Cause[] {
+  const subsystemA = layoutA.pe?.subsystemName;
+  const subsystemB = layoutB.pe?.subsystemName;
+  if (!(subsystemA && subsystemB && subsystemA !== subsystemB)) return [];
+  return [
+    {
       code: "compile-flags",
       summary: `different compile flags: --windows-hide-console (PE subsystem ${subsystemA} in ${nameA}, ${subsystemB} in ${nameB})`,
       detail: "The PE optional header's Subsystem field is 2 (GUI, no console window) with --windows-hide-console and 3 (console) without.",
       hint: "Pass the same --windows-hide-console setting to both builds (targets.json should own it).",
-    });
-  }
+    },
+  ];
+}
 
-  if (graphA && graphB && input.graphDiff) causes.push(...graphCauses(input, graphA, graphB, input.graphDiff));
-  if (graphA && graphB) causes.push(...versionCauses(graphA, graphB, nameA, nameB)); // Bun-version quirks (bun-version-explain.ts)
-
-  if (causes.length === 0) {
-    const where = material.length > 0 ? material : input.regionChanges;
-    causes.push({
-      code: "unexplained",
-      summary: `the files differ in ${where
-        .slice(0, 3)
-        .map((change) => change.name)
-        .join(", ") || "bytes this tool cannot attribute"}, and no known cause matches`,
-      detail: where.map((change) => `${change.name} (${change.kind}, ${change.status})`).join("\n") || "No region-level difference was found.",
-      hint: "Look at the differing byte ranges below; if they are in the module graph, compare the embedded sources.",
-    });
-  }
-  return causes;
+/** No known cause matches: name the regions that differ so the reader knows where to look. */
+function unexplainedCause(where: RegionChange[]): Cause {
+  return {
+    code: "unexplained",
+    summary: `the files differ in ${where
+      .slice(0, 3)
+      .map((change) => change.name)
+      .join(", ") || "bytes this tool cannot attribute"}, and no known cause matches`,
+    detail: where.map((change) => `${change.name} (${change.kind}, ${change.status})`).join("\n") || "No region-level difference was found.",
+    hint: "Look at the differing byte ranges below; if they are in the module graph, compare the embedded sources.",
+  };
 }

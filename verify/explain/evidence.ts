@@ -69,65 +69,82 @@ const FROM_FINGERPRINTS = "the build fingerprints in manifest.json";
 
 /** The causes the fingerprints prove, one per kind of difference. Pure. */
 export function fingerprintCauses(changes: FingerprintChange[], nameA: string, nameB: string): Cause[] {
-  const causes: Cause[] = [];
-  const cause = (c: Omit<Cause, "certainty" | "evidence">): Cause => ({ ...c, certainty: "certain", evidence: FROM_FINGERPRINTS });
   const inputs = changes.filter((c): c is NamedChange => c.kind === "input");
+  // With no input file differing, a setting alone made the difference: the summary says so first.
   const sameInputs = inputs.length === 0 ? "same inputs; " : "";
-  const describeFile = (c: { name: string; a?: string; b?: string }) =>
-    c.a === undefined ? `${c.name} (an input of ${nameB} only)` : c.b === undefined ? `${c.name} (an input of ${nameA} only)` : c.name;
+  const causes = changes.flatMap((change) => settingCauses(change, sameInputs, nameA, nameB));
+  causes.push(...inputCauses(inputs, nameA, nameB));
+  return causes;
+}
 
-  for (const change of changes) {
-    if (change.kind === "bun" || change.kind === "runtime") {
-      causes.push(
-        cause({
-          code: "bun-runtime",
-          summary:
-            change.kind === "bun"
-              ? `different Bun: ${change.a} in ${nameA}, ${change.b} in ${nameB}`
-              : `same Bun, different runtime executable: sha256 ${change.a.slice(0, 12)}… in ${nameA}, ${change.b.slice(0, 12)}… in ${nameB}`,
-          detail: `${change.kind === "bun" ? "Bun version" : "runtime sha256"}: ${change.a} vs ${change.b}`,
-          hint: "Both builds must use the same pinned Bun and the runtime bun-runtimes.lock.json pins (bun verify toolchain).",
-        }),
-      );
-    } else if (change.kind === "argv") {
-      const parts = [change.onlyA.length > 0 ? `${change.onlyA.join(" ")} in ${nameA} only` : "", change.onlyB.length > 0 ? `${change.onlyB.join(" ")} in ${nameB} only` : ""].filter(Boolean);
-      causes.push(
-        cause({
-          code: "compile-flags",
-          summary: `${sameInputs}different compile flags: ${parts.join("; ")}`,
-          detail: `compiler arguments only in ${nameA}: ${change.onlyA.join(" ") || "-"}\ncompiler arguments only in ${nameB}: ${change.onlyB.join(" ") || "-"}`,
-          hint: "Build both from the same targets.json (its build section makes the flags).",
-        }),
-      );
-    } else if (change.kind === "setting") {
-      causes.push(
-        cause({
-          code: "compile-flags",
-          summary: `${sameInputs}setting ${change.name}: ${change.a ?? "unset"} in ${nameA}, ${change.b ?? "unset"} in ${nameB}`,
-          detail: `The build setting ${change.name} differs (it is not a compiler flag, but it changes the bytes).`,
-          hint: "Build both from the same targets.json.",
-        }),
-      );
-    } else if (change.kind === "env") {
-      causes.push(
-        cause({
-          code: "env-inlined",
-          summary: `${sameInputs}${change.name} ${shownValue(change.a)} vs ${shownValue(change.b)}`,
-          detail: `The compiler could inline process.env.${change.name}, and its value differed: ${change.a ?? "unset"} in ${nameA}, ${change.b ?? "unset"} in ${nameB} (hashes: values are never recorded).`,
-          hint:
-            change.name === "NODE_ENV"
-              ? "Pin NODE_ENV for every build: targets.json build.env (bun verify build sets NODE_ENV=production by default)."
-              : "Give both builds the same value, or stop inlining it (build.inlineEnv in targets.json).",
-        }),
-      );
-    }
+/** A cause the fingerprints prove: certain, with the manifests as its evidence. */
+function proven(c: Omit<Cause, "certainty" | "evidence">): Cause {
+  return { ...c, certainty: "certain", evidence: FROM_FINGERPRINTS };
+}
+
+/** The cause one recorded setting proves (Bun, runtime, compiler arguments, a build setting, an inlinable variable); none for the tool, the target or an input file. */
+function settingCauses(change: FingerprintChange, sameInputs: string, nameA: string, nameB: string): Cause[] {
+  if (change.kind === "bun" || change.kind === "runtime") {
+    return [
+      proven({
+        code: "bun-runtime",
+        summary:
+          change.kind === "bun"
+            ? `different Bun: ${change.a} in ${nameA}, ${change.b} in ${nameB}`
+            : `same Bun, different runtime executable: sha256 ${change.a.slice(0, 12)}… in ${nameA}, ${change.b.slice(0, 12)}… in ${nameB}`,
+        detail: `${change.kind === "bun" ? "Bun version" : "runtime sha256"}: ${change.a} vs ${change.b}`,
+        hint: "Both builds must use the same pinned Bun and the runtime bun-runtimes.lock.json pins (bun verify toolchain).",
+      }),
+    ];
   }
+  if (change.kind === "argv") {
+    const parts = [change.onlyA.length > 0 ? `${change.onlyA.join(" ")} in ${nameA} only` : "", change.onlyB.length > 0 ? `${change.onlyB.join(" ")} in ${nameB} only` : ""].filter(Boolean);
+    return [
+      proven({
+        code: "compile-flags",
+        summary: `${sameInputs}different compile flags: ${parts.join("; ")}`,
+        detail: `compiler arguments only in ${nameA}: ${change.onlyA.join(" ") || "-"}\ncompiler arguments only in ${nameB}: ${change.onlyB.join(" ") || "-"}`,
+        hint: "Build both from the same targets.json (its build section makes the flags).",
+      }),
+    ];
+  }
+  if (change.kind === "setting") {
+    return [
+      proven({
+        code: "compile-flags",
+        summary: `${sameInputs}setting ${change.name}: ${change.a ?? "unset"} in ${nameA}, ${change.b ?? "unset"} in ${nameB}`,
+        detail: `The build setting ${change.name} differs (it is not a compiler flag, but it changes the bytes).`,
+        hint: "Build both from the same targets.json.",
+      }),
+    ];
+  }
+  if (change.kind === "env") {
+    return [
+      proven({
+        code: "env-inlined",
+        summary: `${sameInputs}${change.name} ${shownValue(change.a)} vs ${shownValue(change.b)}`,
+        detail: `The compiler could inline process.env.${change.name}, and its value differed: ${change.a ?? "unset"} in ${nameA}, ${change.b ?? "unset"} in ${nameB} (hashes: values are never recorded).`,
+        hint:
+          change.name === "NODE_ENV"
+            ? "Pin NODE_ENV for every build: targets.json build.env (bun verify build sets NODE_ENV=production by default)."
+            : "Give both builds the same value, or stop inlining it (build.inlineEnv in targets.json).",
+      }),
+    ];
+  }
+  return [];
+}
+
+/** The input files that differ, as two causes: the app's own sources, and dependency files (lockfiles, node_modules), whose fix differs. */
+function inputCauses(inputs: NamedChange[], nameA: string, nameB: string): Cause[] {
+  const causes: Cause[] = [];
+  const describeFile = (c: NamedChange) =>
+    c.a === undefined ? `${c.name} (an input of ${nameB} only)` : c.b === undefined ? `${c.name} (an input of ${nameA} only)` : c.name;
+  const list = (files: NamedChange[]) => `${files.slice(0, 5).map(describeFile).join(", ")}${files.length > 5 ? ` and ${files.length - 5} more` : ""}`;
   const dependencies = inputs.filter((c) => isDependencyInput(c.name));
   const sources = inputs.filter((c) => !isDependencyInput(c.name));
-  const list = (files: typeof inputs) => `${files.slice(0, 5).map(describeFile).join(", ")}${files.length > 5 ? ` and ${files.length - 5} more` : ""}`;
   if (sources.length > 0) {
     causes.push(
-      cause({
+      proven({
         code: "source-changed",
         summary: sources.length === 1 ? `${describeFile(sources[0]!)} differs` : `${sources.length} input files differ: ${list(sources)}`,
         detail: sources.map((c) => `${c.name}: ${c.a ?? "absent"} in ${nameA}, ${c.b ?? "absent"} in ${nameB}`).join("\n"),
@@ -137,7 +154,7 @@ export function fingerprintCauses(changes: FingerprintChange[], nameA: string, n
   }
   if (dependencies.length > 0) {
     causes.push(
-      cause({
+      proven({
         code: "dependency-version",
         summary: dependencies.length === 1 ? `${describeFile(dependencies[0]!)} differs` : `${dependencies.length} dependency files differ: ${list(dependencies)}`,
         detail: dependencies.map((c) => `${c.name}: ${c.a ?? "absent"} in ${nameA}, ${c.b ?? "absent"} in ${nameB}`).join("\n"),

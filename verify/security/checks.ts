@@ -30,7 +30,7 @@ import { leakContext } from "./leak-context.ts";
 import { writeProvenance } from "./provenance.ts";
 import { PackageIndex, writeSboms } from "./sbom.ts";
 import { type ScanScope, SUMS_FILE } from "./scope.ts";
-import { scanSources, secretScanner, sourceFiles } from "./secrets.ts";
+import { type SecretScanner, scanSources, secretScanner, sourceFiles } from "./secrets.ts";
 import { checkSupplyChain } from "./supply-chain.ts";
 import { formatTable } from "../report/index.ts";
 import { withSpan } from "../telemetry/index.ts";
@@ -46,6 +46,7 @@ export interface SecurityOptions {
   log?: (line: string) => void;
 }
 
+/** Runs the six checks in the order that overlaps the network wait with local work, and reports each. */
 export async function runSecurityChecks(project: Project, options: SecurityOptions): Promise<SecurityReport> {
   const { config } = project;
   const { scope } = options;
@@ -60,19 +61,53 @@ export async function runSecurityChecks(project: Project, options: SecurityOptio
   const scanner = await secretScanner();
   const secrets = await guarded("secrets", async () => scanSources(config.projectDir, await sourceFiles(config.projectDir, config.outDir, options.env), scanner));
 
-  let artifacts: LoadedArtifact[] = [];
-  let leaks: CheckResult;
-  let sbom: CheckResult;
-  let provenance: CheckResult;
   const packages = new PackageIndex(config.projectDir);
+  const scanned = await artifactLeaks(project, options, scanner, log);
+
+  log("security: checking the supply chain");
+  const supplyChain = await guarded("supply-chain", () =>
+    checkSupplyChain({ projectDir: config.projectDir, manifest, lock: project.lock, cacheDir: project.cacheDir, env: options.env }),
+  );
+
+  const { sbom, provenance } = await buildRecords(project, options, scanned.artifacts, packages, distDir);
+  // The executables' bytes are not needed while npm audit finishes.
+  scanned.artifacts = [];
+
+  log("security: waiting for npm audit");
+  const checks = [secrets, scanned.leaks, supplyChain, await audit, sbom, provenance].map((c) => ({
+    ...c,
+    outputs: c.outputs.map((file) => displayPath(file, config.projectDir)),
+  }));
+  return {
+    project: config.projectDir,
+    distDir,
+    scope: scope.description,
+    strict: options.strict,
+    checks,
+    passed: reportPassed(checks, options.strict),
+  };
+}
+
+/** Check 2 over what the scope names: a build folder's artifacts (kept for the SBOM and provenance), loose executables (checked against SHA256SUMS first), or not run with the scope's reason. */
+async function artifactLeaks(
+  project: Project,
+  options: SecurityOptions,
+  scanner: SecretScanner,
+  log: (line: string) => void,
+): Promise<{ artifacts: LoadedArtifact[]; leaks: CheckResult }> {
+  const { config } = project;
+  const { scope } = options;
   if (scope.kind === "manifest") {
     await loadZstd();
+    const artifacts: LoadedArtifact[] = [];
     for (const entry of [...scope.manifest.targets].sort((a, b) => a.id.localeCompare(b.id))) {
       log(`security: reading ${entry.file}`);
       artifacts.push(await loadArtifact(scope.distDir, entry));
     }
-    leaks = await guarded("artifact-leaks", () => scanArtifacts(artifacts, leakContext(config, options.env, project.cacheDir), scanner));
-  } else if (scope.kind === "executables") {
+    const leaks = await guarded("artifact-leaks", () => scanArtifacts(artifacts, leakContext(config, options.env, project.cacheDir), scanner));
+    return { artifacts, leaks };
+  }
+  if (scope.kind === "executables") {
     await loadZstd();
     const loaded: LoadedArtifact<ArtifactRef>[] = [];
     const integrity: Finding[] = [...scope.findings];
@@ -89,25 +124,31 @@ export async function runSecurityChecks(project: Project, options: SecurityOptio
       }
       loaded.push(artifact);
     }
-    leaks = await guarded("artifact-leaks", async () => {
+    const leaks = await guarded("artifact-leaks", async () => {
       const scanned = await scanArtifacts(loaded, leakContext(config, options.env, project.cacheDir), scanner);
       return checkResult("artifact-leaks", [...integrity, ...scanned.findings], `${scanned.summary} (${scope.description})`);
     });
-    loaded.length = 0;
-  } else {
-    leaks = notRun("artifact-leaks", scope.reason);
+    return { artifacts: [], leaks };
   }
+  return { artifacts: [], leaks: notRun("artifact-leaks", scope.reason) };
+}
 
-  log("security: checking the supply chain");
-  const supplyChain = await guarded("supply-chain", () =>
-    checkSupplyChain({ projectDir: config.projectDir, manifest, lock: project.lock, cacheDir: project.cacheDir, env: options.env }),
-  );
-
-  if (manifest) {
-    sbom = await guarded("sbom", () =>
+/** Checks 5 and 6 (SBOM, provenance): written from manifest.json and the loaded artifacts, or not run without a manifest. */
+async function buildRecords(
+  project: Project,
+  options: SecurityOptions,
+  artifacts: LoadedArtifact[],
+  packages: PackageIndex,
+  distDir: string,
+): Promise<{ sbom: CheckResult; provenance: CheckResult }> {
+  const { config } = project;
+  const { scope } = options;
+  if (scope.kind === "manifest") {
+    const manifest = scope.manifest;
+    const sbom = await guarded("sbom", () =>
       writeSboms(artifacts, manifest, { distDir, projectDir: config.projectDir, projectName: config.name, projectVersion: config.version, lock: project.lock, compilerPath: project.compiler.path }),
     );
-    provenance = await guarded("provenance", () =>
+    const provenance = await guarded("provenance", () =>
       writeProvenance(artifacts, manifest, {
         distDir,
         projectDir: config.projectDir,
@@ -117,30 +158,14 @@ export async function runSecurityChecks(project: Project, options: SecurityOptio
         env: options.env,
       }),
     );
-  } else {
-    // Without manifest.json the bundled packages, the runtime and the build inputs are unknown:
-    // an SBOM or a provenance statement would have to guess them.
-    const reason = scope.kind === "none"
-      ? scope.reason
-      : `no ${MANIFEST_FILE} for ${scope.description}: the bundled packages and build inputs an SBOM or provenance records are only in ${MANIFEST_FILE} (bun verify build writes it)`;
-    sbom = notRun("sbom", reason);
-    provenance = notRun("provenance", reason);
+    return { sbom, provenance };
   }
-  artifacts = [];
-
-  log("security: waiting for npm audit");
-  const checks = [secrets, leaks, supplyChain, await audit, sbom, provenance].map((c) => ({
-    ...c,
-    outputs: c.outputs.map((file) => displayPath(file, config.projectDir)),
-  }));
-  return {
-    project: config.projectDir,
-    distDir,
-    scope: scope.description,
-    strict: options.strict,
-    checks,
-    passed: reportPassed(checks, options.strict),
-  };
+  // Without manifest.json the bundled packages, the runtime and the build inputs are unknown:
+  // an SBOM or a provenance statement would have to guess them.
+  const reason = scope.kind === "none"
+    ? scope.reason
+    : `no ${MANIFEST_FILE} for ${scope.description}: the bundled packages and build inputs an SBOM or provenance records are only in ${MANIFEST_FILE} (bun verify build writes it)`;
+  return { sbom: notRun("sbom", reason), provenance: notRun("provenance", reason) };
 }
 
 /** Runs a check in its span; an exception becomes that check failing with the error as its finding. */
