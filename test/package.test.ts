@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeTarGz, writeZip } from "../verify/package/archive.ts";
+import { writeZip } from "../verify/package/archive.ts";
 import { entryProblem, executableIn, listArchive, validateEntries, type ArchiveEntry } from "../verify/package/archive-read.ts";
 import { UsageError } from "../verify/errors.ts";
 import { targetFileOfArchive } from "../verify/parity/index.ts";
@@ -237,11 +237,12 @@ describe("parity and explain read archives", () => {
     const reference = tempDir("reference-tampered-");
     const exe = readFileSync(path.join(dist, "hello-linux-x64"));
     exe[0x2000] = exe[0x2000]! ^ 0xff;
+    // Packed by GNU tar and gzip, as another release tool would: parity reads archives it did not write.
     const root = "hello-1.0.0-linux-x64";
-    writeFileSync(
-      path.join(reference, ARCHIVES[0]!),
-      await writeTarGz([{ path: `${root}/`, type: "directory", mode: 0o755 }, { path: `${root}/hello`, type: "file", mode: 0o755, data: exe }], EPOCH),
-    );
+    const staging = tempDir("tampered-");
+    mkdirSync(path.join(staging, root));
+    writeFileSync(path.join(staging, root, "hello"), exe, { mode: 0o755 });
+    await execa("tar", ["-I", "gzip -1", "-cf", path.join(reference, ARCHIVES[0]!), "-C", staging, root]);
     cpSync(path.join(dist, "hello-windows-x64.exe"), path.join(reference, "hello-windows-x64.exe"));
     const result = await runCli(["parity", "--reference", reference, "--json", ...TWO], { cwd: app });
     expect(result.exitCode).toBe(1);
