@@ -1,6 +1,6 @@
 // `bun-parity init` on three real projects, through the real npm package: `npm pack` of this
 // repository, installed into each project, then `just build-all` and a clean-room parity run.
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -201,5 +201,34 @@ describe("init probing a generated entry", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/kept +--version +stdout: genbun 0\.4\.0/);
     expect(readFileSync(path.join(dir, "dist", "cli.js"), "utf8")).toContain("genbun 0.4.0");
+  });
+
+  it("says now, with the fix, when the entry will not exist at build time: a pre-step that does not write it, or none", async () => {
+    const dir = tempDir("prepare-misses-");
+    const pkg = (build: string) => JSON.stringify({ name: "misses", version: "1.0.0", type: "module", scripts: { gen: "node scripts/gen.cjs", build } });
+    writeFileSync(path.join(dir, "package.json"), pkg("npm run gen && bun build --compile dist/cli.js --target=bun-linux-x64 --outfile out/misses"));
+    mkdirSync(path.join(dir, "scripts"));
+    // The step the build runs first writes something else (the compile script writes the entry itself).
+    writeFileSync(path.join(dir, "scripts", "gen.cjs"), 'require("node:fs").writeFileSync("gen.txt", "generated")\n');
+    writeFileSync(path.join(dir, ".gitignore"), "dist/\n");
+    const result = await runCli(["init", "--no-pin"], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(existsSync(path.join(dir, "gen.txt"))).toBe(true); // the step really ran
+    expect(result.stdout).toContain(
+      "\nBuilding: build.prepare (node scripts/gen.cjs) ran, but dist/cli.js still does not exist, so the build will stop before compiling\n  fix: add the step that writes dist/cli.js to build.prepare",
+    );
+
+    // No pre-step at all: the same warning, without running anything.
+    const bare = tempDir("prepare-none-");
+    writeFileSync(path.join(bare, "package.json"), pkg("bun build --compile dist/cli.js --target=bun-linux-x64 --outfile out/misses"));
+    writeFileSync(path.join(bare, ".gitignore"), "dist/\n");
+    const none = await runCli(["init", "--no-pin"], { cwd: bare });
+    expect(none.exitCode, none.stderr).toBe(0);
+    expect(none.stdout).toContain("\nBuilding: dist/cli.js does not exist and build.prepare is empty, so the build will stop before compiling\n  fix: add the command that writes it to build.prepare");
+
+    // A generated entry that the step does write gets no such line (the prepare-bun case above).
+    const ok = copyFixture("init/prepare-bun");
+    const fine = await runCli(["init", "--no-pin"], { cwd: ok, env: { PATH: "/usr/local/bin:/usr/bin:/bin" } });
+    expect(fine.stdout).not.toContain("Building:");
   });
 });

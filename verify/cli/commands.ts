@@ -194,7 +194,9 @@ Writes targets.json, pins the target runtimes (bun-runtimes.lock.json, like tool
 package.json, extends the justfile just uses (or creates one) with build, build-all, parity, smoke
 and inspect, ignores the output folder, writes .github/workflows/bun-parity.yml (your workflows
 are left alone) and a dagger.json blueprint. Smoke cases: the source is run with --version, --help
-and no arguments; each that exits 0 with output becomes a compare: "source" case.
+and no arguments; each that exits 0 with output becomes a compare: "source" case. A generated
+entry is made by running build.prepare first; when it still does not exist, a "Building:" line
+says the build will stop there, and how to fix it.
 A file you changed is never overwritten without --force; --dry-run prints everything, including
 the targets.json, and writes nothing; running it twice changes nothing.`,
     options: { ...json, targets: { type: "string" }, entry: { type: "string" }, name: { type: "string" }, force: { type: "boolean" }, "dry-run": { type: "boolean" }, "no-pin": { type: "boolean" }, "no-probe": { type: "boolean" }, bun: { type: "string" } },

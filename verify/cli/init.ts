@@ -221,7 +221,12 @@ function installTool(root: string): InstallOutcome {
 
 type InstallOutcome = { tool?: PackageManager; problem?: string; fix?: string };
 
-type ProbeOutcome = { cases: SmokeCaseJson[]; tried: ProbeResult[]; bun: string } | { skipped: string };
+/**
+ * What the probe found. `problem` is set when the entry cannot exist at build time as set up, so
+ * `just build-all` would stop at the first step: init says so now, with the fix, instead of
+ * leaving the user to find it in the build's error.
+ */
+type ProbeOutcome = { cases: SmokeCaseJson[]; tried: ProbeResult[]; bun: string } | { skipped: string; problem?: { text: string; fix: string } };
 
 /**
  * Runs the source with --version, --help and no arguments (verify/validate/probe.ts). The entry may be a
@@ -232,7 +237,13 @@ async function probeEntry(config: Config, bunVersion: string, cacheDir: string, 
   if (!bun) return { skipped: dryRun ? `no Bun ${bunVersion} at hand and --dry-run fetches nothing` : `no Bun ${bunVersion} runs on this machine` };
   const entry = path.join(config.projectDir, config.entrypoint);
   if (!existsSync(entry)) {
-    if (config.build.prepare.length === 0) return { skipped: `${config.entrypoint} does not exist` };
+    const fromSource = "or run init again with --entry <the source module it is made from>";
+    if (config.build.prepare.length === 0) {
+      return {
+        skipped: `${config.entrypoint} does not exist`,
+        problem: { text: `${config.entrypoint} does not exist and build.prepare is empty, so the build will stop before compiling`, fix: `add the command that writes it to build.prepare in targets.json, ${fromSource}` },
+      };
+    }
     if (dryRun) return { skipped: `${config.entrypoint} is written by build.prepare, which --dry-run does not run` };
     log(`running build.prepare to probe ${config.entrypoint}`);
     try {
@@ -243,9 +254,21 @@ async function probeEntry(config: Config, bunVersion: string, cacheDir: string, 
       const pathKey = Object.keys(io.env).find((k) => k.toUpperCase() === "PATH") ?? "PATH";
       await runPrepareSteps(plan.prepare, { ...io.env, [pathKey]: `${bunDir}${path.delimiter}${io.env[pathKey] ?? ""}` }, log);
     } catch (error) {
-      return { skipped: `build.prepare failed, so ${config.entrypoint} could not be probed: ${(error as Error).message.split("\n")[0]}` };
+      const why = (error as Error).message.split("\n")[0];
+      return {
+        skipped: `build.prepare failed, so ${config.entrypoint} could not be probed: ${why}`,
+        problem: { text: `build.prepare failed here (${why}); the build runs the same steps first`, fix: "run the step by hand to see why (its output is above), then fix it or build.prepare in targets.json" },
+      };
     }
-    if (!existsSync(entry)) return { skipped: `${config.entrypoint} does not exist after build.prepare` };
+    if (!existsSync(entry)) {
+      return {
+        skipped: `${config.entrypoint} does not exist after build.prepare`,
+        problem: {
+          text: `build.prepare (${config.build.prepare.map((s) => s.name).join("; ")}) ran, but ${config.entrypoint} still does not exist, so the build will stop before compiling`,
+          fix: `add the step that writes ${config.entrypoint} to build.prepare in targets.json (when the build script writes it itself, move that part into a script of its own), ${fromSource}`,
+        },
+      };
+    }
   }
   log(`probing ${config.entrypoint} with Bun ${bunVersion}: --version, --help, no arguments`);
   return { ...(await probeSourceCases(config.projectDir, config.entrypoint, bun, { build: config.build })), bun };
@@ -349,6 +372,7 @@ export function formatInit(report: InitReport): string {
   if (!changed && report.lock && !("error" in report.lock) && report.lock.unchanged) return out + "\nNothing to do: the project is already set up.\n";
   const install = report.install;
   if (install.problem) out += `\nInstalling: the clean room (bun verify parity) will refuse this project:\n  ${install.problem}\n  fix: ${install.fix}\n`;
+  if ("problem" in report.probe && report.probe.problem) out += `\nBuilding: ${report.probe.problem.text}\n  fix: ${report.probe.problem.fix}\n`;
   const installCommand = `${install.tool ?? "npm"} install`;
   out += `
 Next:
